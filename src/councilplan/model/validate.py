@@ -1,0 +1,161 @@
+"""Vectorised checks of the economy directory's tables.
+
+Every check works on whole columns (no Python loop over rows) and appends
+:class:`~councilplan.model.errors.Issue` objects to a shared list, so that all
+problems are reported at once. At most :data:`MAX_ROWS_REPORTED` rows are named
+per check and file; the rest are counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from councilplan.model.errors import Issue
+
+MAX_ROWS_REPORTED = 10
+
+
+@dataclass
+class Table:
+    """A table read from the economy directory, with what is needed to locate rows."""
+
+    name: str  # file name as the user sees it, e.g. "inputs.csv"
+    frame: pd.DataFrame
+    header_lines: int = 1  # CSV: the header is line 1; Parquet: rows are counted from 1
+
+    def line(self, rows: np.ndarray) -> np.ndarray:
+        """Editor line numbers (CSV) or 1-based row numbers (Parquet) of positional rows."""
+        return rows + 1 + self.header_lines
+
+
+@dataclass
+class Checker:
+    """Collects issues while checking tables."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, file: str, message: str, fix: str, line: int | None = None, column: str | None = None) -> None:
+        self.issues.append(Issue(file=file, message=message, fix=fix, line=line, column=column))
+
+    def rows(self, table: Table, mask: np.ndarray, column: str | None, message: str, fix: str) -> None:
+        """Report each row where ``mask`` is true (the first few, then a count)."""
+        bad = np.flatnonzero(mask)
+        if bad.size == 0:
+            return
+        lines = table.line(bad[:MAX_ROWS_REPORTED])
+        for ln in lines:
+            self.add(table.name, message, fix, int(ln), column)
+        if bad.size > MAX_ROWS_REPORTED:
+            more = bad.size - MAX_ROWS_REPORTED
+            self.add(table.name, f"{message} in {more} more rows", fix, None, column)
+
+    # ---------------------------------------------------------------- columns
+    def columns(self, table: Table, required: tuple[str, ...]) -> bool:
+        """Check that required columns exist; return False (and report) if not."""
+        missing = [c for c in required if c not in table.frame.columns]
+        if missing:
+            have = ", ".join(map(str, table.frame.columns)) or "none"
+            self.add(
+                table.name,
+                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (found: {have})",
+                f"add a header line with the columns {','.join(required)}",
+                1,
+            )
+            return False
+        return True
+
+    def ids(self, table: Table, column: str, what: str) -> pd.Series:
+        """Check an id column: not empty, and return it as strings."""
+        s = table.frame[column]
+        empty = s.isna().to_numpy() | (s.astype(str).str.strip() == "").to_numpy()
+        self.rows(table, empty, column, f"empty {what} id", f"give every row a {what} id")
+        return s.astype(str).str.strip()
+
+    def unique(self, table: Table, ids: pd.Series, column: str, what: str) -> None:
+        dup = ids.duplicated(keep="first").to_numpy()
+        bad = np.flatnonzero(dup)
+        for pos in bad[:MAX_ROWS_REPORTED]:
+            first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
+            self.add(
+                table.name,
+                f"duplicate {what} id '{ids.iloc[pos]}' (first defined on line {int(table.line(np.array([first]))[0])})",
+                f"give each {what} one row, or rename one of them",
+                int(table.line(np.array([pos]))[0]),
+                column,
+            )
+        if bad.size > MAX_ROWS_REPORTED:
+            self.add(table.name, f"{bad.size - MAX_ROWS_REPORTED} more duplicate {what} ids", "remove the duplicates", None, column)
+
+    def known(self, table: Table, ids: pd.Series, column: str, known: pd.Index, what: str, where: str) -> np.ndarray:
+        """Codes of ``ids`` in ``known``; unknown ids are reported and coded -1."""
+        codes = known.get_indexer(ids)
+        unknown = codes < 0
+        bad = np.flatnonzero(unknown)
+        for pos in bad[:MAX_ROWS_REPORTED]:
+            self.add(
+                table.name,
+                f"unknown {what} id '{ids.iloc[pos]}'",
+                f"define it in {where} or correct the spelling",
+                int(table.line(np.array([pos]))[0]),
+                column,
+            )
+        if bad.size > MAX_ROWS_REPORTED:
+            self.add(table.name, f"unknown {what} ids in {bad.size - MAX_ROWS_REPORTED} more rows", f"define them in {where}", None, column)
+        return np.asarray(codes)
+
+    def numbers(
+        self,
+        table: Table,
+        column: str,
+        *,
+        allow_empty: bool = False,
+        allow_inf: bool = False,
+        positive: bool = False,
+    ) -> np.ndarray:
+        """Check a numeric column: numeric, not NaN, finite, not negative.
+
+        Returns the float values (NaN where empty and ``allow_empty``, or where invalid).
+        """
+        raw = table.frame[column]
+        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+            values = raw.to_numpy(dtype=float, na_value=np.nan)
+            nonnumeric = np.zeros(len(values), dtype=bool)
+            empty = np.isnan(values)
+            text = None
+        else:
+            text = raw.astype("string").str.strip()
+            values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            empty = (text.isna() | (text == "")).to_numpy(dtype=bool)
+            lowered = text.str.lower()
+            nan_text = lowered.isin(["nan", "na", "n/a"]).to_numpy(dtype=bool)
+            nonnumeric = np.isnan(values) & ~empty & ~nan_text
+            self.rows(table, nan_text, column, "value is NaN", f"write a number in '{column}'")
+            if nonnumeric.any():
+                bad = np.flatnonzero(nonnumeric)
+                for pos in bad[:MAX_ROWS_REPORTED]:
+                    self.add(
+                        table.name,
+                        f"'{text.iloc[pos]}' is not a number",
+                        f"write a plain decimal number in '{column}' (e.g. 0.25)",
+                        int(table.line(np.array([pos]))[0]),
+                        column,
+                    )
+                if bad.size > MAX_ROWS_REPORTED:
+                    self.add(table.name, f"non-numeric values in {bad.size - MAX_ROWS_REPORTED} more rows", f"write numbers in '{column}'", None, column)
+            empty = empty & ~nan_text
+        if not allow_empty:
+            if text is None:
+                self.rows(table, empty, column, "value is empty or NaN", f"write a number in '{column}'")
+            else:
+                self.rows(table, empty, column, "value is empty", f"write a number in '{column}'")
+        isinf = np.isinf(values)
+        if not allow_inf:
+            self.rows(table, isinf, column, "value is infinite", f"write a finite number in '{column}' (leave the row out for 'unlimited')")
+        negative = values < 0
+        self.rows(table, negative, column, "value is negative", f"'{column}' must be ≥ 0; model a by-product in outputs.csv instead of a negative input")
+        if positive:
+            self.rows(table, values == 0, column, "value is zero", f"'{column}' must be > 0")
+        return values

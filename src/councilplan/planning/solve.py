@@ -1,0 +1,90 @@
+"""Plan an economy: build the LP, solve it with a backend, label the result.
+
+>>> from councilplan import example, plan
+>>> p = plan(example("kantorovich"), objective="ray")
+>>> p.status, round(p.scale, 6)
+(<Status.OPTIMAL: 'optimal'>, 280.0)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import numpy as np
+import pandas as pd
+
+from councilplan.model.economy import Economy
+from councilplan.planning.explain import explain_infeasible, explain_unbounded
+from councilplan.planning.objectives import Objective
+from councilplan.planning.plan import Plan, assemble_prices
+from councilplan.planning.problem import build_problem
+from councilplan.solvers import SolveOptions, Status, get_solver
+from councilplan.solvers.base import Solver
+
+
+def input_hash(economy: Economy, objective: str, solver: str, options: SolveOptions) -> str:
+    """SHA-256 of the exact inputs of a plan: economy, goals, objective, solver, options."""
+    h = hashlib.sha256(economy.content_hash().encode())
+    h.update(json.dumps({"objective": objective, "solver": solver, "tol": options.tol,
+                         "extra": {k: str(v) for k, v in sorted(options.extra.items())}}).encode())
+    return h.hexdigest()
+
+
+def plan(
+    economy: Economy,
+    objective: Objective = "ray",
+    solver: str | Solver = "highs",
+    options: SolveOptions | None = None,
+    *,
+    with_values: bool = True,
+) -> Plan:
+    """Compute an optimal plan for ``economy`` under ``objective``.
+
+    Infeasible or unbounded goals give a :class:`Plan` with that status and an
+    explanation, never an exception. ``with_values`` adds labour values
+    (:func:`councilplan.planning.values.labour_values`) so that every target's
+    cost in hours is reported.
+    """
+    opts = options or SolveOptions()
+    backend = get_solver(solver) if isinstance(solver, str) else solver
+    t0 = time.perf_counter()
+    lp = build_problem(economy, objective)
+    t_build = time.perf_counter() - t0
+    res, cert, t_solve = backend.solve(lp, opts)
+    timings = {"build": t_build, "solve": t_solve}
+    n = economy.n_processes
+    x = res.x[:n] if res.x is not None else np.zeros(n)
+    activity = pd.Series(x, index=economy.processes.index, name="level")
+    net_output = economy.net_output(x)
+    prices = (assemble_prices(lp, res.x, res.row_dual) if res.x is not None and res.row_dual is not None
+              else pd.DataFrame({"kind": pd.Series(dtype=str), "id": pd.Series(dtype=str), "shadow_price": pd.Series(dtype=float)}))
+    explanation = None
+    t1 = time.perf_counter()
+    if res.status is Status.INFEASIBLE:
+        explanation = explain_infeasible(lp, backend, opts)
+    elif res.status is Status.UNBOUNDED:
+        explanation = explain_unbounded(lp)
+    if explanation is not None:
+        timings["explain"] = time.perf_counter() - t1
+    scale = None
+    if objective == "ray" and res.x is not None:
+        scale = float(res.x[n])
+    objective_value = cert.primal_objective if cert is not None and res.status is Status.OPTIMAL else None
+    p = Plan(
+        status=res.status, objective_name=objective, solver=backend.name, objective=objective_value,
+        activity=activity, net_output=net_output, targets=economy.targets.copy(), prices=prices,
+        certificate=cert, timings=timings, iterations=res.iterations, scale=scale, explanation=explanation,
+        input_hash=input_hash(economy, objective, backend.name, opts),
+        message=explanation.text if explanation else res.message,
+        raw={"x": res.x, "row_dual": res.row_dual} if res.x is not None and res.row_dual is not None else {},
+    )
+    if with_values and res.status is Status.OPTIMAL:
+        from councilplan.planning.values import labour_values
+
+        t2 = time.perf_counter()
+        p.labour_values = labour_values(economy, solver=backend)
+        timings["values"] = time.perf_counter() - t2
+    timings["total"] = time.perf_counter() - t0
+    return p

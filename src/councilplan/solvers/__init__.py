@@ -1,0 +1,32 @@
+"""Solver backends behind one interface (see :mod:`councilplan.solvers.base`)."""
+
+from councilplan.solvers.base import (
+    Block,
+    Certificate,
+    LinearProgram,
+    LPResult,
+    SolveOptions,
+    Solver,
+    Status,
+    certify,
+)
+from councilplan.solvers.highs import HighsSolver
+from councilplan.solvers.registry import available_solvers, get_solver, register, registered_solvers
+
+register(HighsSolver)
+
+__all__ = [
+    "Block",
+    "Certificate",
+    "HighsSolver",
+    "LPResult",
+    "LinearProgram",
+    "SolveOptions",
+    "Solver",
+    "Status",
+    "available_solvers",
+    "certify",
+    "get_solver",
+    "register",
+    "registered_solvers",
+]
