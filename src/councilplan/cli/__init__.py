@@ -1,0 +1,14 @@
+"""The ``councilplan`` command line (Typer + Rich).
+
+Each command group lives in its own module and registers itself on :data:`app`.
+A user's mistake never shows a traceback: invalid input exits with code 2 and a
+list of problems; an infeasible or unbounded plan exits with code 1 and says
+what must move; an optimal plan exits with 0.
+"""
+
+from __future__ import annotations
+
+from councilplan.cli.app import app, main
+from councilplan.cli import core as _core  # noqa: F401  (registers commands)
+
+__all__ = ["app", "main"]
