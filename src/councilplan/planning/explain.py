@@ -109,7 +109,8 @@ def explain_infeasible(lp: LinearProgram, solver: Solver, options: SolveOptions 
     changes = pd.DataFrame(rows, columns=["constraint", "id", "bound", "needed", "change"])
     changes["relative_change"] = changes["change"] / changes["bound"].abs().where(changes["bound"] != 0, np.nan)
     changes = changes.sort_values("relative_change", key=lambda s: s.abs(), ascending=False, na_position="first").reset_index(drop=True)
-    parts = [f"{r.constraint} '{r.id}' from {r.bound:.6g} to {r.needed:.6g}" for r in changes.head(8).itertuples()]
+    parts = [f"{r.constraint} '{r.id}' from {r.bound:.10g} to {r.needed:.10g} ({r.change:+.3g})"
+             for r in changes.head(8).itertuples()]
     more = f" and {len(changes) - 8} more" if len(changes) > 8 else ""
     text = ("the goals cannot all be met. The smallest relative change that makes the plan feasible moves "
             + "; ".join(parts) + more + ". Fix: lower those targets or floors, or raise those limits")
