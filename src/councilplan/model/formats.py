@@ -203,7 +203,8 @@ def _entities(checker: Checker, table: Table | None, required: tuple[str, ...], 
     keep = [c for c in table.frame.columns if c not in ("id", "capacity")]
     frame = table.frame[keep].copy()
     frame.index = pd.Index(ids.to_numpy(), dtype=object, name="id")
-    return frame
+    # duplicates are reported above; keep the first so that later checks still run
+    return frame[~frame.index.duplicated(keep="first")]
 
 
 def _limits(checker: Checker, table: Table, lab: pd.Series, res: pd.Series, cap: pd.Series,

@@ -64,5 +64,5 @@ def productivity(economy: Economy, solver: str = "highs") -> Productivity:
         sense="max",
     )
     res = get_solver(solver).solve_lp(lp, SolveOptions())
-    t = float(res.x[n]) if res.status is Status.OPTIMAL and res.x is not None else 0.0
+    t = max(float(res.x[n]), 0.0) + 0.0 if res.status is Status.OPTIMAL and res.x is not None else 0.0
     return Productivity(t > 1e-12, "LP surplus test", t, unmade)
