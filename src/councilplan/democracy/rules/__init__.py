@@ -1,0 +1,11 @@
+"""Aggregation rules, one file each; importing this package registers them."""
+
+from councilplan.democracy.rules.base import (
+    PROPERTIES,
+    AggregationRule,
+    available_rules,
+    get_rule,
+    register_rule,
+)
+
+__all__ = ["PROPERTIES", "AggregationRule", "available_rules", "get_rule", "register_rule"]
