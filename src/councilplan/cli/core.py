@@ -10,7 +10,15 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from councilplan.cli.app import EXIT_INVALID, EXIT_NOT_OPTIMAL, EXIT_OK, app, console, err_console, guarded
+from councilplan.cli.app import (
+    EXIT_INVALID,
+    EXIT_NOT_OPTIMAL,
+    EXIT_OK,
+    app,
+    console,
+    err_console,
+    guarded,
+)
 from councilplan.examples import DEMO, available_examples, copy_example, example_path
 from councilplan.model.economy import Economy
 from councilplan.model.errors import EconomyError
@@ -95,7 +103,7 @@ def print_plan(p: Plan, economy: Economy) -> None:
         for r in binding.head(20).itertuples():
             t.add_row(str(r.kind), str(r.id), _fmt(r.shadow_price))
         console.print(t)
-    console.print(f"[dim]times: " + ", ".join(f"{k} {v:.3f}s" for k, v in p.timings.items()) + "[/]")
+    console.print("[dim]times: " + ", ".join(f"{k} {v:.3f}s" for k, v in p.timings.items()) + "[/]")
 
 
 @app.command("plan")
@@ -111,7 +119,7 @@ def plan_cmd(
     """Compute a certified optimal plan and print what every target costs."""
     economy = _load(directory)
     with console.status(f"planning ({objective.value}, {solver}) …"):
-        p = plan(economy, objective.value, solver, SolveOptions(tol=tol, time_limit=time_limit))  # type: ignore[arg-type]
+        p = plan(economy, objective.value, solver, SolveOptions(tol=tol, time_limit=time_limit))
     print_plan(p, economy)
     if out is not None:
         p.write(out)

@@ -90,7 +90,7 @@ class LinearProgram:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.K.shape  # type: ignore[return-value]
+        return self.K.shape
 
     def row_block(self, name: str) -> Block | None:
         return next((b for b in self.row_blocks if b.name == name), None)
