@@ -1,0 +1,264 @@
+"""Create, read and change stored objects; every change appends its event in the same transaction.
+
+Functions take keyword-only arguments and a :class:`~sqlalchemy.orm.Session`; the
+caller owns the transaction (the API commits before it answers). Authorisation
+is the API's job (:mod:`councilplan.api.deps`); these functions trust their caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from councilplan.store import economies as econ_files
+from councilplan.store.audit import append_event
+from councilplan.store.security import hash_secret, new_invite_code, new_token
+from councilplan.store.tables import (
+    CouncilRow,
+    EconomyRow,
+    EventRow,
+    InviteRow,
+    MemberRow,
+    PlanRow,
+    ProposalRow,
+    RoundRow,
+    utcnow,
+)
+
+T = TypeVar("T")
+BOARD = "board"
+INVITE_DAYS = 14
+
+
+class NotFoundError(LookupError):
+    """A stored object does not exist (the API answers 404)."""
+
+
+class ConflictError(ValueError):
+    """The request conflicts with the stored state (the API answers 409)."""
+
+
+def page(session: Session, query: Select[Any], *, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+    """One page of ``query`` and the total count."""
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = session.execute(query.offset(offset).limit(limit)).scalars().all()
+    return items, int(total)
+
+
+def get(session: Session, model: type[T], ident: int, *, what: str) -> T:
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFoundError(f"{what} {ident} does not exist")
+    return row
+
+
+# ------------------------------------------------------------------ economies
+def create_economy(
+    session: Session, *, files: dict[str, str], admin_name: str = "admin", name: str | None = None,
+) -> tuple[EconomyRow, CouncilRow, MemberRow, str]:
+    """Validate and store an economy with its facilitation board and first admin; returns the admin token."""
+    economy = econ_files.parse_files(files)
+    meta = economy.meta
+    row = EconomyRow(name=name or meta.get("name", "economy"), description=meta.get("description", ""),
+                     source=meta.get("source", ""), content_hash=economy.content_hash(), files=files,
+                     n_goods=economy.n_goods, n_processes=economy.n_processes, log_seq=0, log_head="0" * 64)
+    session.add(row)
+    session.flush()
+    board = CouncilRow(economy_id=row.id, name="facilitation board", kind=BOARD, population=None, processes=[])
+    session.add(board)
+    session.flush()
+    token = new_token()
+    admin = MemberRow(council_id=board.id, name=admin_name, role="admin", token_hash=hash_secret(token))
+    session.add(admin)
+    session.flush()
+    append_event(session, economy_id=row.id, action="economy.created", entity="economy", entity_id=row.id,
+                 actor=admin.id, payload={"name": row.name, "content_hash": row.content_hash,
+                                          "goods": row.n_goods, "processes": row.n_processes,
+                                          "board": board.id, "admin": admin.id})
+    return row, board, admin, token
+
+
+# ------------------------------------------------------------------- councils
+def create_council(
+    session: Session, *, economy_id: int, actor: int, name: str, kind: str,
+    population: float | None, processes: list[str], first_role: str = "coordinator",
+) -> tuple[CouncilRow, InviteRow, str]:
+    """A council and a one-time invite for its first coordinator (the code is returned once)."""
+    if session.execute(select(CouncilRow.id).where(CouncilRow.economy_id == economy_id,
+                                                   CouncilRow.name == name)).first():
+        raise ConflictError(f"a council named '{name}' already exists in economy {economy_id}; choose another name")
+    row = CouncilRow(economy_id=economy_id, name=name, kind=kind, population=population, processes=processes)
+    session.add(row)
+    session.flush()
+    invite, code = _invite(session, council_id=row.id, role=first_role, created_by=actor)
+    append_event(session, economy_id=economy_id, action="council.created", entity="council", entity_id=row.id,
+                 actor=actor, payload={"name": name, "kind": kind, "population": population,
+                                       "processes": processes, "invite": invite.id, "invite_role": first_role})
+    return row, invite, code
+
+
+def update_council(
+    session: Session, *, council: CouncilRow, actor: int, changes: dict[str, Any],
+) -> CouncilRow:
+    for key, value in changes.items():
+        setattr(council, key, value)
+    append_event(session, economy_id=council.economy_id, action="council.updated", entity="council",
+                 entity_id=council.id, actor=actor, payload=changes)
+    return council
+
+
+# ------------------------------------------------------------ invites/members
+def _invite(session: Session, *, council_id: int, role: str, created_by: int | None,
+            days: int = INVITE_DAYS) -> tuple[InviteRow, str]:
+    code = new_invite_code()
+    inv = InviteRow(council_id=council_id, role=role, code_hash=hash_secret(code), created_by=created_by,
+                    expires_at=utcnow() + dt.timedelta(days=days))
+    session.add(inv)
+    session.flush()
+    return inv, code
+
+
+def create_invite(
+    session: Session, *, council: CouncilRow, actor: int, role: str, days: int = INVITE_DAYS,
+) -> tuple[InviteRow, str]:
+    inv, code = _invite(session, council_id=council.id, role=role, created_by=actor, days=days)
+    append_event(session, economy_id=council.economy_id, action="invite.created", entity="invite",
+                 entity_id=inv.id, actor=actor, payload={"council": council.id, "role": role, "days": days})
+    return inv, code
+
+
+def accept_invite(session: Session, *, code: str, name: str) -> tuple[MemberRow, CouncilRow, str]:
+    """Turn a valid, unused invite into a member and a bearer token (returned once)."""
+    inv = session.execute(
+        select(InviteRow).where(InviteRow.code_hash == hash_secret(code)).with_for_update()
+    ).scalar_one_or_none()
+    if inv is None:
+        raise NotFoundError("this invite code is not valid; ask your council's coordinator for a new one")
+    if inv.used_at is not None:
+        raise ConflictError("this invite has been used already; ask your council's coordinator for a new one")
+    expires = inv.expires_at if inv.expires_at.tzinfo else inv.expires_at.replace(tzinfo=dt.UTC)
+    if expires < utcnow():
+        raise ConflictError("this invite has expired; ask your council's coordinator for a new one")
+    council = get(session, CouncilRow, inv.council_id, what="council")
+    token = new_token()
+    member = MemberRow(council_id=council.id, name=name, role=inv.role, token_hash=hash_secret(token))
+    session.add(member)
+    session.flush()
+    inv.used_at, inv.used_by = utcnow(), member.id
+    append_event(session, economy_id=council.economy_id, action="member.joined", entity="member",
+                 entity_id=member.id, actor=member.id,
+                 payload={"council": council.id, "role": inv.role, "name": name, "invite": inv.id})
+    return member, council, token
+
+
+def member_by_token(session: Session, token: str) -> tuple[MemberRow, CouncilRow] | None:
+    row = session.execute(
+        select(MemberRow, CouncilRow).join(CouncilRow, CouncilRow.id == MemberRow.council_id)
+        .where(MemberRow.token_hash == hash_secret(token), MemberRow.active.is_(True))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def update_member(
+    session: Session, *, member: MemberRow, economy_id: int, actor: int, changes: dict[str, Any],
+) -> MemberRow:
+    for key, value in changes.items():
+        setattr(member, key, value)
+    append_event(session, economy_id=economy_id, action="member.updated", entity="member",
+                 entity_id=member.id, actor=actor, payload=changes)
+    return member
+
+
+# --------------------------------------------------------------------- rounds
+def create_round(
+    session: Session, *, economy_id: int, actor: int, rule: str, objective: str,
+    max_iterations: int, tolerance: float,
+) -> RoundRow:
+    running = session.execute(select(RoundRow.id).where(RoundRow.economy_id == economy_id,
+                                                        RoundRow.finished.is_(False))).first()
+    if running:
+        raise ConflictError(f"round {running[0]} of this economy is still running; finish it before starting another")
+    number = (session.execute(select(func.max(RoundRow.number)).where(RoundRow.economy_id == economy_id))
+              .scalar_one() or 0) + 1
+    row = RoundRow(economy_id=economy_id, number=number, iteration=0, state="open", rule=rule,
+                   objective=objective, max_iterations=max_iterations, tolerance=tolerance, finished=False)
+    session.add(row)
+    session.flush()
+    append_event(session, economy_id=economy_id, action="round.created", entity="round", entity_id=row.id,
+                 actor=actor, payload={"number": number, "rule": rule, "objective": objective,
+                                       "max_iterations": max_iterations, "tolerance": tolerance})
+    return row
+
+
+def lock_round(session: Session, round_id: int, *, shared: bool) -> RoundRow:
+    """The round, locked: shared by proposal writes, exclusive by transitions (PostgreSQL)."""
+    q = select(RoundRow).where(RoundRow.id == round_id).execution_options(populate_existing=True)
+    q = q.with_for_update(read=True) if shared else q.with_for_update(key_share=True)
+    row = session.execute(q).scalar_one_or_none()
+    if row is None:
+        raise NotFoundError(f"round {round_id} does not exist")
+    return row
+
+
+# ------------------------------------------------------------------ proposals
+def submit_proposal(
+    session: Session, *, rnd: RoundRow, council: CouncilRow, actor: int, kind: str,
+    content: dict[str, Any], client_key: str,
+) -> tuple[ProposalRow, bool]:
+    """Store a proposal; returns (row, created). The same ``client_key`` returns the stored one."""
+    existing = session.execute(select(ProposalRow).where(
+        ProposalRow.round_id == rnd.id, ProposalRow.council_id == council.id,
+        ProposalRow.client_key == client_key)).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    row = ProposalRow(round_id=rnd.id, council_id=council.id, member_id=actor, kind=kind, client_key=client_key,
+                      content=content, status="active", iteration=rnd.iteration, version=1)
+    session.add(row)
+    session.flush()
+    append_event(session, economy_id=council.economy_id, action="proposal.submitted", entity="proposal",
+                 entity_id=row.id, actor=actor, payload={"round": rnd.id, "iteration": rnd.iteration,
+                                                         "council": council.id, "kind": kind,
+                                                         "content": content, "client_key": client_key})
+    return row, True
+
+
+def revise_proposal(
+    session: Session, *, row: ProposalRow, rnd: RoundRow, economy_id: int, actor: int,
+    content: dict[str, Any],
+) -> ProposalRow:
+    row.content, row.version, row.iteration = content, row.version + 1, rnd.iteration
+    row.member_id, row.updated_at = actor, utcnow()
+    append_event(session, economy_id=economy_id, action="proposal.revised", entity="proposal", entity_id=row.id,
+                 actor=actor, payload={"round": rnd.id, "iteration": rnd.iteration, "version": row.version,
+                                       "content": content})
+    return row
+
+
+def withdraw_proposal(
+    session: Session, *, row: ProposalRow, economy_id: int, actor: int,
+) -> ProposalRow:
+    row.status, row.updated_at = "withdrawn", utcnow()
+    append_event(session, economy_id=economy_id, action="proposal.withdrawn", entity="proposal",
+                 entity_id=row.id, actor=actor, payload={"round": row.round_id})
+    return row
+
+
+def active_proposals(session: Session, round_id: int) -> Sequence[ProposalRow]:
+    return session.execute(select(ProposalRow).where(ProposalRow.round_id == round_id,
+                                                     ProposalRow.status == "active")
+                           .order_by(ProposalRow.id)).scalars().all()
+
+
+def events_query(economy_id: int) -> Select[Any]:
+    return select(EventRow).where(EventRow.economy_id == economy_id).order_by(EventRow.seq)
+
+
+def latest_plan(session: Session, round_id: int, *, published_only: bool = False) -> PlanRow | None:
+    q = select(PlanRow).where(PlanRow.round_id == round_id)
+    if published_only:
+        q = q.where(PlanRow.published.is_(True))
+    return session.execute(q.order_by(PlanRow.iteration.desc()).limit(1)).scalar_one_or_none()

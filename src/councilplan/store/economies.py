@@ -1,0 +1,108 @@
+"""Economies as stored files: import, validate, load (cached by content hash).
+
+An economy is stored as the text of its directory files (``economy.toml`` and the
+CSVs of ARCHITECTURE section 8). Loading writes them to a temporary directory and
+reads them with :func:`councilplan.model.formats.read_economy`, so a stored economy
+is validated exactly as strictly as one on disk. Loaded economies and their labour
+values are cached in memory by content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from councilplan.model.economy import Economy
+from councilplan.model.errors import EconomyError, Issue
+from councilplan.model.formats import TABLES, read_economy, write_economy
+
+ALLOWED_FILES = frozenset({"economy.toml", *(f"{t}.csv" for t in TABLES)})
+MAX_FILE_CHARS = 200_000_000
+_NAME = re.compile(r"^[a-z_]+\.(csv|toml)$")
+
+_lock = threading.Lock()
+_economies: OrderedDict[str, Economy] = OrderedDict()
+_values: OrderedDict[str, pd.DataFrame] = OrderedDict()
+CACHE_SIZE = 8
+
+
+def files_of_directory(directory: str | Path) -> dict[str, str]:
+    """The text of an economy directory's files (CSV and TOML only)."""
+    d = Path(directory)
+    return {p.name: p.read_text() for p in sorted(d.iterdir()) if p.name in ALLOWED_FILES}
+
+
+def files_of_economy(economy: Economy) -> dict[str, str]:
+    """An in-memory economy as directory files (through ``write_economy``)."""
+    with tempfile.TemporaryDirectory(prefix="councilplan-") as tmp:
+        write_economy(economy, tmp)
+        return files_of_directory(tmp)
+
+
+def parse_files(files: dict[str, str]) -> Economy:
+    """Validate and read an economy from its files; every problem at once as an :class:`EconomyError`."""
+    bad = [name for name in files if name not in ALLOWED_FILES or not _NAME.match(name)]
+    if bad:
+        raise EconomyError([Issue(name, "is not a file of the economy format",
+                                  f"use only {', '.join(sorted(ALLOWED_FILES))}") for name in bad],
+                           source="uploaded economy")
+    with tempfile.TemporaryDirectory(prefix="councilplan-") as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text)
+        economy = read_economy(tmp)
+    return economy
+
+
+def load(content_hash: str, files: dict[str, str]) -> Economy:
+    """The economy of stored files, from the cache when its hash was seen before."""
+    with _lock:
+        hit = _economies.get(content_hash)
+        if hit is not None:
+            _economies.move_to_end(content_hash)
+            return hit
+    economy = parse_files(files)
+    with _lock:
+        _economies[content_hash] = economy
+        while len(_economies) > CACHE_SIZE:
+            _economies.popitem(last=False)
+    return economy
+
+
+def technology_hash(economy: Economy) -> str:
+    """SHA-256 of ids and the matrices ``A, B, L, R`` only (labour values depend on nothing else)."""
+    h = hashlib.sha256()
+    for idx in (economy.goods.index, economy.processes.index, economy.labour_kinds, economy.resources):
+        h.update("\x1f".join(map(str, idx)).encode() + b"\x1e")
+    for M in (economy.A, economy.B, economy.L, economy.R):
+        C = M.tocsr()
+        C.sort_indices()
+        for arr in (np.asarray(C.shape), C.indptr, C.indices, C.data):
+            h.update(np.ascontiguousarray(arr).astype(np.float64).tobytes())
+    return h.hexdigest()
+
+
+def labour_values_cached(economy: Economy) -> pd.DataFrame | None:
+    """Labour values of the economy's technology (they do not depend on goals), cached; None if none exist."""
+    from councilplan.planning.values import ValuationError, labour_values
+
+    key = technology_hash(economy)
+    with _lock:
+        hit = _values.get(key)
+        if hit is not None:
+            return hit
+    try:
+        values = labour_values(economy)
+    except (ValuationError, RuntimeError):
+        return None
+    with _lock:
+        _values[key] = values
+        while len(_values) > CACHE_SIZE:
+            _values.popitem(last=False)
+    return values
