@@ -45,7 +45,8 @@ class Plan:
     input_hash: str = ""
     message: str = ""
     labour_values: pd.DataFrame | None = None
-    raw: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: the backend's raw arrays (``x``, ``row_dual``) and warm-start state (``basis``)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def optimal(self) -> bool:

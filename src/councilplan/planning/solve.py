@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -39,15 +40,20 @@ def plan(
     options: SolveOptions | None = None,
     *,
     with_values: bool = True,
+    warm: Plan | None = None,
 ) -> Plan:
     """Compute an optimal plan for ``economy`` under ``objective``.
 
     Infeasible or unbounded goals give a :class:`Plan` with that status and an
     explanation, never an exception. ``with_values`` adds labour values
     (:func:`councilplan.planning.values.labour_values`) so that every target's
-    cost in hours is reported.
+    cost in hours is reported. ``warm`` re-solves from a previous plan of the same
+    economy after its goals changed (a council vote): its primal-dual point, and
+    for HiGHS its simplex basis.
     """
     opts = options or SolveOptions()
+    if warm is not None and warm.raw:
+        opts = replace(opts, warm_start=(warm.raw["x"], warm.raw["row_dual"]), warm_basis=warm.raw.get("basis"))
     backend = get_solver(solver) if isinstance(solver, str) else solver
     t0 = time.perf_counter()
     lp = build_problem(economy, objective)
@@ -78,7 +84,8 @@ def plan(
         certificate=cert, timings=timings, iterations=res.iterations, scale=scale, explanation=explanation,
         input_hash=input_hash(economy, objective, backend.name, opts),
         message=explanation.text if explanation else res.message,
-        raw={"x": res.x, "row_dual": res.row_dual} if res.x is not None and res.row_dual is not None else {},
+        raw=({"x": res.x, "row_dual": res.row_dual, "basis": res.extra.get("basis")}
+             if res.x is not None and res.row_dual is not None else {}),
     )
     if with_values and res.status is Status.OPTIMAL:
         from councilplan.planning.values import labour_values

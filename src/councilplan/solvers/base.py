@@ -181,6 +181,9 @@ class SolveOptions:
     threads: int | None = None
     verbose: bool = False
     warm_start: tuple[np.ndarray, np.ndarray] | None = None  # (x, row duals)
+    #: a backend's own warm-start state from a previous ``LPResult.extra["basis"]``
+    #: (HiGHS: a simplex basis, far better than a primal-dual point for simplex)
+    warm_basis: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

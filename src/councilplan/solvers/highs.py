@@ -81,7 +81,10 @@ class HighsSolver(Solver):
         )
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS rejected the model (passModel returned an error)")
-        if options.warm_start is not None:
+        if options.warm_basis is not None and len(options.warm_basis.col_status) == n \
+                and len(options.warm_basis.row_status) == m:
+            h.setBasis(options.warm_basis)
+        elif options.warm_start is not None:
             xs, ys = options.warm_start
             sol = highspy.HighsSolution()
             sol.col_value = list(map(float, xs))
@@ -99,6 +102,8 @@ class HighsSolver(Solver):
         res = LPResult(status=status_, iterations=iters, native_status=h.modelStatusToString(native))
         if status_ in (Status.OPTIMAL, Status.TIME_LIMIT, Status.ITERATION_LIMIT, Status.INTERRUPTED):
             sol = h.getSolution()
+            if status_ is Status.OPTIMAL:
+                res.extra["basis"] = h.getBasis()
             if sol.value_valid:
                 res.x = np.asarray(sol.col_value, dtype=float)
                 res.row_dual = np.asarray(sol.row_dual, dtype=float) if sol.dual_valid else np.zeros(m)
