@@ -303,8 +303,8 @@ def _apply_techniques(economy: Economy, changes: tuple[TechniqueChange, ...]) ->
         name = attr[ch.table]
         if name not in mats:
             mats[name] = sp.lil_matrix(getattr(economy, name))
-        i = int(rows[ch.table].get_loc(ch.item))  # type: ignore[arg-type]
-        j = int(economy.processes.index.get_loc(ch.process))  # type: ignore[arg-type]
+        i = int(rows[ch.table].get_loc(ch.item))
+        j = int(economy.processes.index.get_loc(ch.process))
         mats[name][i, j] = float(ch.amount)
     return {k: sp.csr_matrix(v) for k, v in mats.items()}
 
