@@ -262,3 +262,12 @@ def latest_plan(session: Session, round_id: int, *, published_only: bool = False
     if published_only:
         q = q.where(PlanRow.published.is_(True))
     return session.execute(q.order_by(PlanRow.iteration.desc()).limit(1)).scalar_one_or_none()
+
+
+def rotate_token(session: Session, *, member: MemberRow, economy_id: int) -> str:
+    """Give a member a new token (the old one stops working); returns it once."""
+    token = new_token()
+    member.token_hash = hash_secret(token)
+    append_event(session, economy_id=economy_id, action="member.token_rotated", entity="member",
+                 entity_id=member.id, actor=None, payload={})
+    return token

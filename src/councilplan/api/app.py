@@ -1,0 +1,99 @@
+"""The FastAPI application: routers, error mapping, and the database it serves.
+
+Errors are part of the contract. Bad input is a **422** whose ``detail`` is a
+list of ``{loc, msg, type}`` entries, each saying what is wrong and how to fix it
+(FastAPI's own validation errors have the same shape); a missing or bad token is
+401, a forbidden write 403, an unknown id 404, a conflict with the stored state
+(an illegal round transition, a used invite) 409. Nothing a client sends gives a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+import councilplan
+from councilplan.api.routes import councils, economies, members, plans, proposals, rounds
+from councilplan.democracy import ProposalError, RoundTransitionError
+from councilplan.model.errors import EconomyError
+from councilplan.store.crud import ConflictError, NotFoundError
+from councilplan.store.db import Database
+
+log = logging.getLogger("councilplan.api")
+
+
+def _detail(status: int, items: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": items})
+
+
+def _economy_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, EconomyError)
+    return _detail(422, [{"loc": ["body", "files", i.file] + ([i.line] if i.line else []) +
+                                 ([i.column] if i.column else []),
+                          "msg": str(i), "type": "economy_error"} for i in exc.issues])
+
+
+def _proposal_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProposalError)
+    return _detail(422, [{"loc": ["body", *i.field.replace("[", ".").replace("]", "").split(".")],
+                          "msg": f"{i.message}. Fix: {i.fix}", "type": "proposal_error"} for i in exc.issues])
+
+
+def _message(status: int, kind: str) -> Any:
+    def handler(_: Request, exc: Exception) -> JSONResponse:
+        msg = exc.args[0] if exc.args else str(exc)
+        return JSONResponse(status_code=status, content={"detail": str(msg), "type": kind})
+
+    return handler
+
+
+def _integrity(_: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity error: %s", exc)
+    return JSONResponse(status_code=409, content={"detail": "this conflicts with stored data (a duplicate or a "
+                                                            "missing reference); reload and try again",
+                                                  "type": "conflict"})
+
+
+def _busy(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("database busy: %s", exc)
+    return JSONResponse(status_code=503, content={"detail": "the database is busy; retry shortly", "type": "busy"},
+                        headers={"Retry-After": "1"})
+
+
+def _internal(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("internal error", exc_info=exc)
+    return JSONResponse(status_code=500, content={"detail": "internal error; it has been logged", "type": "internal"})
+
+
+def create_app(db: Database | str | None = None, *, migrate: bool = True) -> FastAPI:
+    """The API on ``db`` (a :class:`Database`, a URL, or the default SQLite file); migrates it unless told not to."""
+    database = db if isinstance(db, Database) else Database(db)
+    if migrate:
+        database.upgrade()
+    app = FastAPI(
+        title="councilplan",
+        version=councilplan.__version__,
+        summary="Councils propose, a rule aggregates, the engine plans, councils revise.",
+        description=("Token auth: send `Authorization: Bearer <token>`. Tokens come from `POST /economies` "
+                     "(the admin) and `POST /invites/accept` (everyone else). Every write checks role and "
+                     "council and is recorded in the economy's hash-chained event log. Lists take "
+                     "`offset` and `limit`."),
+    )
+    app.state.db = database
+    for r in (economies.meta, economies.router, councils.router, members.router, rounds.router,
+              proposals.router, plans.router):
+        app.include_router(r)
+    app.add_exception_handler(EconomyError, _economy_error)
+    app.add_exception_handler(ProposalError, _proposal_error)
+    app.add_exception_handler(NotFoundError, _message(404, "not_found"))
+    app.add_exception_handler(ConflictError, _message(409, "conflict"))
+    app.add_exception_handler(RoundTransitionError, _message(409, "round_transition"))
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(OperationalError, _busy)
+    app.add_exception_handler(ValueError, _message(422, "value_error"))
+    app.add_exception_handler(Exception, _internal)
+    return app

@@ -1,0 +1,150 @@
+"""Dependencies: database sessions, the calling member, pagination, and the permission table.
+
+Every write route names its action in :data:`PERMISSIONS` and calls
+:func:`authorize`, which checks the caller's **role** and **scope**: a
+council-scoped action is allowed only on the caller's own council, an
+economy-scoped one only in the caller's own economy. A council can therefore
+never change another council's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from councilplan.democracy import Role
+from councilplan.store import crud
+from councilplan.store.db import Database
+from councilplan.store.tables import CouncilRow, MemberRow
+
+Scope = Literal["economy", "council"]
+
+#: action -> (least role, scope). The authorisation matrix test walks this table.
+PERMISSIONS: dict[str, tuple[Role, Scope]] = {
+    "councils.create": (Role.ADMIN, "economy"),
+    "councils.update": (Role.COORDINATOR, "council"),
+    "invites.create": (Role.COORDINATOR, "council"),
+    "members.update": (Role.COORDINATOR, "council"),
+    "members.remove": (Role.COORDINATOR, "council"),
+    "proposals.submit": (Role.DELEGATE, "council"),
+    "proposals.revise": (Role.DELEGATE, "council"),
+    "proposals.withdraw": (Role.DELEGATE, "council"),
+    "rounds.create": (Role.ADMIN, "economy"),
+    "rounds.advance": (Role.ADMIN, "economy"),
+}
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _session(db: Database, *, write: bool) -> Iterator[Session]:
+    s = db.session(write=write)
+    try:
+        yield s
+    finally:
+        s.rollback()  # routes commit explicitly before they answer; anything left is discarded
+        s.close()
+
+
+def get_db(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """A writing session (routes call ``commit()`` before answering)."""
+    yield from _session(db, write=True)
+
+
+def get_read_db(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """A reading session (on SQLite it does not take the write lock)."""
+    yield from _session(db, write=False)
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+ReadSessionDep = Annotated[Session, Depends(get_read_db)]
+
+_bearer = HTTPBearer(auto_error=False, description="a member's token (from POST /invites/accept)")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller: a member, its council and economy."""
+
+    member: MemberRow
+    council: CouncilRow
+
+    @property
+    def id(self) -> int:
+        return self.member.id
+
+    @property
+    def role(self) -> Role:
+        return Role(self.member.role)
+
+    @property
+    def economy_id(self) -> int:
+        return self.council.economy_id
+
+
+def _actor(session: Session, cred: HTTPAuthorizationCredentials | None) -> Actor:
+    if cred is None or not cred.credentials:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "send your token as 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    found = crud.member_by_token(session, cred.credentials)
+    if found is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this token is not valid (unknown or revoked)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return Actor(*found)
+
+
+def current_member(session: SessionDep,
+                   cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+    return _actor(session, cred)
+
+
+def current_viewer(session: ReadSessionDep,
+                   cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+    return _actor(session, cred)
+
+
+CurrentMember = Annotated[Actor, Depends(current_member)]
+CurrentViewer = Annotated[Actor, Depends(current_viewer)]
+
+
+def authorize(actor: Actor, action: str, *, economy_id: int, council_id: int | None = None) -> None:
+    """Raise 403 unless ``actor`` may do ``action`` on this economy (and council)."""
+    least, scope = PERMISSIONS[action]
+    if actor.economy_id != economy_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"{action}: you are a member of economy {actor.economy_id}, not of economy {economy_id}")
+    if scope == "council" and council_id != actor.council.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"{action}: you belong to council {actor.council.id}; a council can never change "
+                            f"another council's data (council {council_id})")
+    if not actor.role.at_least(least):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"{action} needs the role '{least}' or higher; you are '{actor.role}'")
+
+
+def can_read(actor: Actor, economy_id: int) -> None:
+    """Members read everything in their own economy, nothing in another."""
+    if actor.economy_id != economy_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"you are a member of economy {actor.economy_id}, not of economy {economy_id}")
+
+
+@dataclass(frozen=True)
+class Paging:
+    offset: int
+    limit: int
+
+
+def paging(offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+           limit: Annotated[int, Query(ge=1, le=500, description="items per page (≤ 500)")] = 50) -> Paging:
+    return Paging(offset, limit)
+
+
+PageDep = Annotated[Paging, Depends(paging)]

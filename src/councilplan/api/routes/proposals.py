@@ -1,0 +1,132 @@
+"""Proposals of councils in a round: submit, list, revise, withdraw."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from councilplan.api.deps import (
+    Actor,
+    CurrentMember,
+    CurrentViewer,
+    PageDep,
+    ReadSessionDep,
+    SessionDep,
+    authorize,
+    can_read,
+)
+from councilplan.api.schemas import Page, ProposalContent, ProposalCreate, ProposalPublic
+from councilplan.api.validation import check_proposal
+from councilplan.store import crud
+from councilplan.store.planning import economy_of
+from councilplan.store.tables import EconomyRow, ProposalRow, RoundRow
+
+router = APIRouter(tags=["proposals"])
+
+
+def _open(rnd: RoundRow) -> None:
+    if rnd.finished or rnd.state != "open":
+        state = f"finished ({rnd.finish_reason})" if rnd.finished else rnd.state
+        raise crud.ConflictError(f"round {rnd.id} is {state}; proposals are taken only while it is open")
+
+
+def _content(body: ProposalContent) -> dict[str, Any]:
+    return ProposalContent.model_validate(body.model_dump(include=set(ProposalContent.model_fields))
+                                          ).model_dump(exclude_defaults=True)
+
+
+def _validate(session: SessionDep, actor: Actor, rnd: RoundRow, body: ProposalContent, kind: str) -> None:
+    economy = economy_of(crud.get(session, EconomyRow, rnd.economy_id, what="economy"))
+    check_proposal(ProposalCreate.model_validate(body.model_dump()), kind, actor.council.kind,
+                   list(actor.council.processes or []), economy)
+
+
+@router.post("/rounds/{round_id}/proposals", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic,
+             responses={200: {"model": ProposalPublic, "description": "the same client_key was stored before"}})
+def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, actor: CurrentMember,
+                    response: Response) -> ProposalPublic:
+    """Submit your council's proposal (delegates). Stored and committed before the answer."""
+    rnd = crud.get(session, RoundRow, round_id, what="round")
+    council_id = body.council_id if body.council_id is not None else actor.council.id
+    authorize(actor, "proposals.submit", economy_id=rnd.economy_id, council_id=council_id)
+    if actor.council.kind == crud.BOARD:
+        raise HTTPException(403, "the facilitation board makes no proposals; councils do")
+    kind = body.kind or ("workplace" if actor.council.kind == "workplace" else "consumer")
+    _validate(session, actor, rnd, body, kind)
+    rnd = crud.lock_round(session, round_id, shared=True)
+    _open(rnd)
+    key = body.client_key or uuid.uuid4().hex
+    try:
+        row, created = crud.submit_proposal(session, rnd=rnd, council=actor.council, actor=actor.id, kind=kind,
+                                            content=_content(body), client_key=key)
+        session.commit()
+    except IntegrityError:  # the same key committed by a concurrent request
+        session.rollback()
+        row = session.execute(select(ProposalRow).where(
+            ProposalRow.round_id == round_id, ProposalRow.council_id == actor.council.id,
+            ProposalRow.client_key == key)).scalar_one()
+        created = False
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return ProposalPublic.model_validate(row)
+
+
+@router.get("/rounds/{round_id}/proposals", response_model=Page[ProposalPublic])
+def list_proposals(round_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep,
+                   council_id: int | None = None,
+                   status_: str | None = Query(None, alias="status", pattern="^(active|withdrawn)$"),
+                   ) -> Page[ProposalPublic]:
+    rnd = crud.get(session, RoundRow, round_id, what="round")
+    can_read(actor, rnd.economy_id)
+    q = select(ProposalRow).where(ProposalRow.round_id == round_id).order_by(ProposalRow.id)
+    if council_id is not None:
+        q = q.where(ProposalRow.council_id == council_id)
+    if status_ is not None:
+        q = q.where(ProposalRow.status == status_)
+    items, total = crud.page(session, q, offset=paging.offset, limit=paging.limit)
+    return Page(items=[ProposalPublic.model_validate(i) for i in items], total=total,
+                offset=paging.offset, limit=paging.limit)
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
+def get_proposal(proposal_id: int, session: ReadSessionDep, actor: CurrentViewer) -> ProposalPublic:
+    row = crud.get(session, ProposalRow, proposal_id, what="proposal")
+    rnd = crud.get(session, RoundRow, row.round_id, what="round")
+    can_read(actor, rnd.economy_id)
+    return ProposalPublic.model_validate(row)
+
+
+def _own(session: SessionDep, actor: Actor, proposal_id: int, action: str) -> tuple[ProposalRow, RoundRow]:
+    row = crud.get(session, ProposalRow, proposal_id, what="proposal")
+    rnd = crud.get(session, RoundRow, row.round_id, what="round")
+    authorize(actor, action, economy_id=rnd.economy_id, council_id=row.council_id)
+    rnd = crud.lock_round(session, rnd.id, shared=True)
+    _open(rnd)
+    if row.status != "active":
+        raise crud.ConflictError(f"proposal {row.id} is {row.status}")
+    return row, rnd
+
+
+@router.put("/proposals/{proposal_id}", response_model=ProposalPublic)
+def revise_proposal(proposal_id: int, body: ProposalContent, session: SessionDep, actor: CurrentMember
+                    ) -> ProposalPublic:
+    """Revise your council's proposal while the round is open (delegates); its version goes up by one."""
+    row, rnd = _own(session, actor, proposal_id, "proposals.revise")
+    _validate(session, actor, rnd, body, row.kind)
+    crud.revise_proposal(session, row=row, rnd=rnd, economy_id=rnd.economy_id, actor=actor.id,
+                         content=_content(body))
+    session.commit()
+    return ProposalPublic.model_validate(row)
+
+
+@router.delete("/proposals/{proposal_id}", response_model=ProposalPublic)
+def withdraw_proposal(proposal_id: int, session: SessionDep, actor: CurrentMember) -> ProposalPublic:
+    """Withdraw your council's proposal while the round is open (delegates)."""
+    row, rnd = _own(session, actor, proposal_id, "proposals.withdraw")
+    crud.withdraw_proposal(session, row=row, economy_id=rnd.economy_id, actor=actor.id)
+    session.commit()
+    return ProposalPublic.model_validate(row)

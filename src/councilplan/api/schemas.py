@@ -1,0 +1,254 @@
+"""Request and response bodies, layered as in the FastAPI template: ``XCreate`` in, ``XPublic`` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+RoleName = Literal["member", "delegate", "coordinator", "admin"]
+CouncilKindName = Literal["workplace", "consumer", "regional"]
+Objective = Literal["ray", "harmony", "min-labour"]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``items`` from ``offset``, at most ``limit``, of ``total``."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+# ------------------------------------------------------------------ economies
+class EconomyCreate(In):
+    """Either a built-in ``example`` name or the economy's ``files`` (name → text, ARCHITECTURE §8)."""
+
+    example: str | None = Field(None, description="a built-in economy, e.g. 'germany-1995'")
+    files: dict[str, str] | None = Field(None, description="economy.toml and the CSV files, as text")
+    name: Name | None = None
+    admin_name: Name = "admin"
+
+
+class EconomyPublic(Out):
+    id: int
+    name: str
+    description: str
+    source: str
+    content_hash: str
+    n_goods: int
+    n_processes: int
+    log_seq: int
+    log_head: str
+    created_at: dt.datetime
+
+
+class EconomyDetail(EconomyPublic):
+    goods: list[str]
+    processes: list[str]
+    labour_kinds: list[str]
+    resources: list[str]
+
+
+# ------------------------------------------------------------------- councils
+class CouncilCreate(In):
+    name: Name
+    kind: CouncilKindName
+    population: Amount | None = Field(None, description="people the council speaks for (workers for a workplace)")
+    processes: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list,
+                                                                 description="process ids a workplace runs")
+
+
+class CouncilUpdate(In):
+    name: Name | None = None
+    population: Amount | None = None
+    processes: list[Annotated[str, Field(min_length=1)]] | None = None
+
+
+class CouncilPublic(Out):
+    id: int
+    economy_id: int
+    name: str
+    kind: str
+    population: float | None
+    processes: list[str]
+    created_at: dt.datetime
+
+
+class InviteCreate(In):
+    role: RoleName = "member"
+    days: int = Field(14, ge=1, le=365)
+
+
+class InvitePublic(Out):
+    id: int
+    council_id: int
+    role: str
+    expires_at: dt.datetime
+    code: str = Field(description="the one-time invite code; shown only now, stored only as a hash")
+
+
+class CouncilCreated(BaseModel):
+    council: CouncilPublic
+    invite: InvitePublic
+
+
+class InviteAccept(In):
+    code: Annotated[str, Field(min_length=8, max_length=200)]
+    name: Name
+
+
+class MemberPublic(Out):
+    id: int
+    council_id: int
+    name: str
+    role: str
+    active: bool
+    created_at: dt.datetime
+
+
+class MemberUpdate(In):
+    role: RoleName | None = None
+    name: Name | None = None
+
+
+class MemberWithToken(BaseModel):
+    member: MemberPublic
+    council: CouncilPublic
+    token: str = Field(description="the bearer token; shown only now, stored only as a hash")
+
+
+class Me(BaseModel):
+    member: MemberPublic
+    council: CouncilPublic
+    economy_id: int
+
+
+class EconomyCreated(BaseModel):
+    economy: EconomyPublic
+    board: CouncilPublic
+    admin: MemberPublic
+    token: str = Field(description="the admin's bearer token; shown only now, stored only as a hash")
+
+
+# --------------------------------------------------------------------- rounds
+class RoundCreate(In):
+    rule: str = Field("equal-shares", description="an aggregation rule (GET /rules)")
+    objective: Objective = "harmony"
+    max_iterations: int = Field(10, ge=1, le=100)
+    tolerance: float = Field(0.01, gt=0, le=1, allow_inf_nan=False)
+
+
+class RoundPublic(Out):
+    id: int
+    economy_id: int
+    number: int
+    iteration: int
+    state: str
+    rule: str
+    objective: str
+    max_iterations: int
+    tolerance: float
+    finished: bool
+    finish_reason: str | None
+    created_at: dt.datetime
+
+
+# ------------------------------------------------------------------ proposals
+class TechniqueIn(In):
+    process: Annotated[str, Field(min_length=1)]
+    table: Literal["inputs", "outputs", "labour", "resources"]
+    item: Annotated[str, Field(min_length=1)]
+    amount: Amount
+    justification: Annotated[str, Field(min_length=3, max_length=2000)]
+
+
+class ProposalContent(In):
+    """Consumer: ``goods`` (per head) and/or ``priorities`` (points). Workplace: ``capacity``, ``hours``,
+    ``techniques``."""
+
+    goods: dict[str, Amount] = Field(default_factory=dict, description="good → quantity per head")
+    priorities: dict[str, Amount] = Field(default_factory=dict, description="good → priority points")
+    capacity: dict[str, Amount] = Field(default_factory=dict, description="process → maximum level offered")
+    hours: dict[str, Amount] = Field(default_factory=dict, description="labour kind → hours offered")
+    techniques: list[TechniqueIn] = Field(default_factory=list)
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ProposalCreate(ProposalContent):
+    kind: Literal["consumer", "workplace"] | None = Field(None, description="default: from the council's kind")
+    council_id: int | None = Field(None, description="default and only allowed value: the caller's council")
+    client_key: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="idempotency key: resubmitting the same key returns the stored proposal")
+
+
+class ProposalPublic(Out):
+    id: int
+    round_id: int
+    council_id: int
+    member_id: int | None
+    kind: str
+    client_key: str
+    content: dict[str, Any]
+    status: str
+    iteration: int
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# ---------------------------------------------------------------------- plans
+class PlanSummary(Out):
+    id: int
+    round_id: int
+    iteration: int
+    status: str
+    objective: str
+    rule: str
+    input_hash: str
+    published: bool
+    created_at: dt.datetime
+
+
+class PlanPublic(PlanSummary):
+    goals: dict[str, Any]
+    result: dict[str, Any]
+
+
+class RoundAdvanced(BaseModel):
+    round: RoundPublic
+    plan: PlanSummary | None = None
+
+
+# --------------------------------------------------------------------- events
+class EventPublic(Out):
+    seq: int
+    at: str
+    actor: int | None
+    action: str
+    entity: str
+    entity_id: int | None
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class ChainPublic(BaseModel):
+    ok: bool
+    events: int
+    head: str
+    broken_at: int | None
+    message: str
