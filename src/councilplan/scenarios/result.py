@@ -190,6 +190,11 @@ def plan_dynamic(
         scale = pd.Series(np.repeat(s, T) if s.size == 1 else s, index=pd.RangeIndex(1, T + 1, name="period"), name="scale")
     lab = np.column_stack([ec.L @ activity[t].to_numpy() for t in activity.columns]) if T else np.zeros((0, 0))
     labour_used = pd.DataFrame(lab, index=ec.labour_kinds, columns=activity.columns)
+    transfers = _grid(part("transfer"), de.transfers.index, T, "transfer")
+    tc = de.transfer_costs[de.transfer_costs["kind"] == "labour"]
+    for row in tc.itertuples():  # hours spent moving capital count as labour used
+        if row.id in labour_used.index:
+            labour_used.loc[row.id] += row.amount * transfers.loc[row.transfer].to_numpy()
     prices = (dynamic_prices(lp, res.row_dual) if res.row_dual is not None and x is not None
               else dynamic_prices(lp, np.zeros(lp.shape[0])).iloc[0:0])
     ok = res.status is Status.OPTIMAL and cert is not None
@@ -200,7 +205,7 @@ def plan_dynamic(
         activity=activity, net_output=_grid(part("net_output"), ec.goods.index, T, "good"),
         inventory=_grid(part("inventory"), de.inventory.index, T, "good"), stock=stock,
         investment=_grid(part("investment"), de.capital.index, T, "pair"),
-        transfers=_grid(part("transfer"), de.transfers.index, T, "transfer"), scale=scale,
+        transfers=transfers, scale=scale,
         labour_used=labour_used, prices=prices, certificate=cert, timings=timings, target=de.target.copy(),
         capacity_limit=capacity_limit(de, stock), iterations=res.iterations, explanation=explanation,
         message=explanation.text if explanation else res.message, meta={"name": de.name, "periods": T},
