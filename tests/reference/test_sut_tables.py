@@ -137,3 +137,23 @@ def test_import_write_read_round_trip(shared_data: Path, tmp_path: Path, which: 
     assert back.content_hash() == economy.content_hash()
     assert back.meta["description"] == economy.meta["description"]
     assert back.goods["name"].tolist() == economy.goods["name"].tolist()
+
+
+@pytest.mark.parametrize("which", ["iot-uk", "sut-sweden", "sut-bea"])
+def test_cli_import_published_tables(shared_data: Path, tmp_path: Path, which: str) -> None:
+    from typer.testing import CliRunner
+
+    from councilplan.cli import app
+
+    args = {"iot-uk": ["iot", str(shared_data / "io" / "ons_uk_2010" / "iot_domestic_basic_pxp_2010.csv"),
+                       "--preset", "ons_uk_2010"],
+            "sut-sweden": ["sut", str(_sweden_files(shared_data / "planners")[0]), "--preset", "sweden", "--year", "2016"],
+            "sut-bea": ["sut", str(shared_data / "io" / "bea_us_2021_summary"), "--preset", "bea"]}[which]
+    dest = tmp_path / "econ"
+    res = CliRunner().invoke(app, ["import", *args[:2], str(dest), *args[2:]])
+    assert res.exit_code == 0, res.output
+    assert "productive" in res.output
+    economy = read_economy(dest)
+    assert productivity(economy).productive
+    check = CliRunner().invoke(app, ["check", str(dest)])
+    assert check.exit_code == 0, check.output
