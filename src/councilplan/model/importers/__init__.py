@@ -13,5 +13,15 @@ names the file, the row or column and the fix.
 
 from councilplan.model.importers.iot import PRESETS as IOT_PRESETS
 from councilplan.model.importers.iot import IOTable, IOTLayout, read_iot, read_iot_table
+from councilplan.model.importers.pymrio_io import from_pymrio
+from councilplan.model.importers.sut import (
+           SUT_PRESETS,
+           read_abs,
+           read_bea,
+           read_spain,
+           read_sut,
+           read_sweden,
+)
 
-__all__ = ["IOT_PRESETS", "IOTLayout", "IOTable", "read_iot", "read_iot_table"]
+__all__ = ["IOT_PRESETS", "SUT_PRESETS", "IOTLayout", "IOTable", "from_pymrio", "read_abs", "read_bea", "read_iot",
+           "read_iot_table", "read_spain", "read_sut", "read_sweden"]
