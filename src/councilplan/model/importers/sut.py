@@ -57,22 +57,23 @@ def _read_sheet(path: Path, sheet: str | None, want: str) -> tuple[pd.DataFrame,
     except ImportError:  # pragma: no cover - the io extra is installed in tests
         raise SourceTableError("reading .xlsx needs openpyxl. Fix: pip install 'councilplan[io]'") from None
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = [str(s) for s in book.sheet_names]
+            if sheet is None:
+                match = [s for s in names if re.fullmatch(want, s.strip(), flags=re.IGNORECASE)]
+                if not match:
+                    raise source_error(path, "sheets", f"no sheet matching {want!r} (sheets: {', '.join(names)})",
+                                       "give the sheet with --sheet")
+                sheet = match[-1]
+            if sheet not in names:
+                raise source_error(path, f"sheet '{sheet}'", f"no such sheet (sheets: {', '.join(names)})",
+                                   "give one of the listed sheets (for Sweden: the year, e.g. --year 2016)")
+            grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    except SourceTableError:
+        raise
     except Exception as exc:  # a corrupt or non-Excel file is a user's mistake
         raise source_error(path, "whole file", f"not a readable .xlsx workbook ({exc})",
                            "give the workbook as published (.xlsx)") from None
-    names = [str(s) for s in book.sheet_names]
-    if sheet is None:
-        match = [s for s in names if re.fullmatch(want, s.strip(), flags=re.IGNORECASE)]
-        if not match:
-            raise source_error(path, "sheets", f"no sheet matching {want!r} (sheets: {', '.join(names)})",
-                               "give the sheet with --sheet")
-        sheet = match[-1]
-    if sheet not in names:
-        raise source_error(path, f"sheet '{sheet}'", f"no such sheet (sheets: {', '.join(names)})",
-                           "give one of the listed sheets (for Sweden: the year, e.g. --year 2016)")
-    grid = book.parse(sheet, header=None, dtype=object)
-    book.close()
     return grid, sheet
 
 
