@@ -117,3 +117,48 @@ def test_rejects_bad_arguments() -> None:
         random_economy(0)
     with pytest.raises(ValueError, match="margin"):
         random_economy(10, margin=1.5)
+
+
+def test_arrow_lookup_matches_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large id columns are looked up by Arrow (runs, threads); same codes as get_indexer."""
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    from councilplan.model import validate
+
+    monkeypatch.setattr(validate, "LOOKUP_SPLIT", 1000)
+    rng = np.random.default_rng(0)
+    known = pd.Index([f"p{i}" for i in range(5000)], dtype=object)
+    words = np.array([f"p{i}" for i in range(5200)] + ["zzz"], dtype=object)
+    picks = np.sort(rng.integers(0, words.size, size=30_000))  # sorted: long runs
+    for order in (picks, rng.permutation(picks)):
+        values = list(words[order])
+        values[5] = None
+        ids = pd.Series(values, dtype="str")
+        table = validate.Table("inputs.parquet", pd.DataFrame({"process": ids}), header_lines=0)
+        checker = validate.Checker()
+        codes = checker.known(table, ids, "process", known, "process", "processes.csv")
+        assert np.array_equal(codes, known.get_indexer(ids.astype(object)))
+        assert any("unknown process id" in i.message for i in checker.issues)
+
+
+def test_large_parquet_errors_are_reported(tmp_path: object) -> None:
+    """The fast paths (Arrow look-up, duplicate check after building A) keep the messages."""
+    pytest.importorskip("pyarrow")
+    from pathlib import Path
+
+    import pandas as pd
+
+    from councilplan import EconomyError
+
+    d = write_economy(random_economy(2000, seed=12), Path(str(tmp_path)) / "econ", format="parquet")
+    inputs = pd.read_parquet(d / "inputs.parquet")
+    assert len(inputs) > 10_000
+    inputs.loc[3, "good"] = "nowhere"
+    inputs = pd.concat([inputs, inputs.iloc[[7]]], ignore_index=True)
+    inputs.to_parquet(d / "inputs.parquet", index=False)
+    with pytest.raises(EconomyError) as err:
+        read_economy(d)
+    messages = [(i.file, i.line, i.message) for i in err.value.issues]
+    assert ("inputs.parquet", 4, "unknown good id 'nowhere'") in messages
+    assert ("inputs.parquet", len(inputs), "duplicate (process, good) pair") in messages

@@ -101,11 +101,15 @@ def _triplets(
     rows = checker.known(table, checker.ids(table, row_col, row_what), row_col, row_index, row_what, row_where)
     cols = checker.known(table, checker.ids(table, col_col, col_what), col_col, col_index, col_what, col_where)
     vals = checker.numbers(table, value_col, positive=positive)
-    pair = pd.MultiIndex.from_arrays([rows, cols])
-    dup = np.asarray(pair.duplicated()) & (rows >= 0) & (cols >= 0)
-    checker.rows(table, dup, None, f"duplicate ({col_col}, {row_col}) pair", "merge the two rows into one")
-    ok = (rows >= 0) & (cols >= 0) & np.isfinite(vals)
-    return sp.csr_matrix((vals[ok], (rows[ok], cols[ok])), shape=(len(row_index), len(col_index)))
+    known = (rows >= 0) & (cols >= 0)
+    ok = known & np.isfinite(vals)
+    M = sp.csr_matrix((vals[ok], (rows[ok], cols[ok])), shape=(len(row_index), len(col_index)))
+    # Building M merged any repeated pairs; only then (or with invalid values) look for them row by row.
+    if M.nnz != np.count_nonzero(ok) or np.count_nonzero(ok) != np.count_nonzero(known):
+        pair = pd.MultiIndex.from_arrays([rows, cols])
+        dup = np.asarray(pair.duplicated()) & known
+        checker.rows(table, dup, None, f"duplicate ({col_col}, {row_col}) pair", "merge the two rows into one")
+    return M
 
 
 def read_economy(directory: str | Path) -> Economy:

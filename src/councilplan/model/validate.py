@@ -9,6 +9,7 @@ per check and file; the rest are counted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,42 @@ import pandas as pd
 from councilplan.model.errors import Issue
 
 MAX_ROWS_REPORTED = 10
+#: id columns at least this long are looked up with Arrow's hash kernel (when pyarrow is there)
+ARROW_LOOKUP_MIN = 10_000
+#: Arrow look-ups of more than twice this many ids are split between two threads
+LOOKUP_SPLIT = 1_000_000
+
+
+def _arrow_positions(values: Any, value_set: Any) -> np.ndarray:
+    """Positions of Arrow strings ``values`` in ``value_set`` (-1 when absent).
+
+    Runs of equal ids (a table sorted by process) are looked up once, and long
+    columns are split between two threads (Arrow releases the GIL).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    n = len(arr)
+    head = np.ones(n, dtype=bool)
+    if n > 1:
+        head[1:] = np.asarray(pc.not_equal(arr.slice(1), arr.slice(0, n - 1)).fill_null(True).to_numpy(zero_copy_only=False))
+    starts = np.flatnonzero(head)
+    runs = arr.take(pa.array(starts)) if starts.size < 0.7 * n else arr
+    if len(runs) >= 2 * LOOKUP_SPLIT:
+        from concurrent.futures import ThreadPoolExecutor
+
+        half = len(runs) // 2
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(lambda part: pc.index_in(part, value_set=value_set),
+                                  (runs.slice(0, half), runs.slice(half))))
+        pos = np.concatenate([np.asarray(p.fill_null(-1).to_numpy(zero_copy_only=False)) for p in parts])
+    else:
+        pos = np.asarray(pc.index_in(runs, value_set=value_set).fill_null(-1).to_numpy(zero_copy_only=False))
+    pos = pos.astype(np.intp)
+    if len(runs) != n:
+        pos = pos[np.cumsum(head) - 1]
+    return pos
 
 
 @dataclass
@@ -36,6 +73,8 @@ class Checker:
     """Collects issues while checking tables."""
 
     issues: list[Issue] = field(default_factory=list)
+    #: arrow copies of the id indexes looked up in (``id(index)`` → (index, arrow array))
+    _arrow_sets: dict[int, tuple[pd.Index, Any]] = field(default_factory=dict, repr=False)
 
     def add(self, file: str, message: str, fix: str, line: int | None = None, column: str | None = None) -> None:
         self.issues.append(Issue(file=file, message=message, fix=fix, line=line, column=column))
@@ -51,6 +90,29 @@ class Checker:
         if bad.size > MAX_ROWS_REPORTED:
             more = bad.size - MAX_ROWS_REPORTED
             self.add(table.name, f"{message} in {more} more rows", fix, None, column)
+
+    def _positions(self, known: pd.Index, ids: pd.Series) -> np.ndarray:
+        """``known.get_indexer(ids)``, hashed by Arrow when ``ids`` are Arrow strings.
+
+        pandas would first copy millions of Arrow strings into Python objects; the
+        Arrow kernel ``index_in`` looks them up where they lie (same result: the
+        position in ``known``, or -1).
+        """
+        if len(ids) >= ARROW_LOOKUP_MIN and hasattr(ids.array, "__arrow_array__") and known.is_unique:
+            try:
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                values = pa.chunked_array(ids.array.__arrow_array__())
+                cached = self._arrow_sets.get(id(known))
+                if cached is None or cached[0] is not known:
+                    cached = (known, pa.array(np.asarray(known, dtype=object), from_pandas=True))
+                    self._arrow_sets[id(known)] = cached
+                value_set = cached[1].cast(values.type)
+                return _arrow_positions(values, value_set)
+            except (ImportError, TypeError, ValueError, AttributeError, NotImplementedError):  # e.g. not strings
+                pass
+        return np.asarray(known.get_indexer(ids))
 
     # ---------------------------------------------------------------- columns
     def columns(self, table: Table, required: tuple[str, ...]) -> bool:
@@ -70,9 +132,10 @@ class Checker:
     def ids(self, table: Table, column: str, what: str) -> pd.Series:
         """Check an id column: not empty, and return it as strings."""
         s = table.frame[column]
-        empty = s.isna().to_numpy() | (s.astype(str).str.strip() == "").to_numpy()
+        stripped = s.astype(str).str.strip()
+        empty = s.isna().to_numpy() | (stripped == "").to_numpy()
         self.rows(table, empty, column, f"empty {what} id", f"give every row a {what} id")
-        return s.astype(str).str.strip()
+        return stripped
 
     def unique(self, table: Table, ids: pd.Series, column: str, what: str) -> None:
         dup = ids.duplicated(keep="first").to_numpy()
@@ -91,7 +154,7 @@ class Checker:
 
     def known(self, table: Table, ids: pd.Series, column: str, known: pd.Index, what: str, where: str) -> np.ndarray:
         """Codes of ``ids`` in ``known``; unknown ids are reported and coded -1."""
-        codes = known.get_indexer(ids)
+        codes = self._positions(known, ids)
         unknown = codes < 0
         bad = np.flatnonzero(unknown)
         for pos in bad[:MAX_ROWS_REPORTED]:
