@@ -101,7 +101,6 @@ class Checker:
         if len(ids) >= ARROW_LOOKUP_MIN and hasattr(ids.array, "__arrow_array__") and known.is_unique:
             try:
                 import pyarrow as pa
-                import pyarrow.compute as pc
 
                 values = pa.chunked_array(ids.array.__arrow_array__())
                 cached = self._arrow_sets.get(id(known))
