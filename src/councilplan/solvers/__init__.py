@@ -10,10 +10,12 @@ from councilplan.solvers.base import (
     Status,
     certify,
 )
+from councilplan.solvers.firstorder import PDLPSolver
 from councilplan.solvers.highs import HighsSolver
 from councilplan.solvers.registry import available_solvers, get_solver, register, registered_solvers
 
 register(HighsSolver)
+register(PDLPSolver)
 
 __all__ = [
     "Block",
@@ -21,6 +23,7 @@ __all__ = [
     "HighsSolver",
     "LPResult",
     "LinearProgram",
+    "PDLPSolver",
     "SolveOptions",
     "Solver",
     "Status",

@@ -1,0 +1,197 @@
+"""The hot loop of :mod:`councilplan.solvers.firstorder`: two interchangeable cores.
+
+* :class:`NumpyOps`: ``scipy.sparse`` mat-vecs and vectorised numpy (always there).
+* :class:`NumbaOps`: fused, parallel numba kernels (both cores): the dual step
+  is fused into the row loop of ``K x'``, so each iteration reads the matrix
+  twice (``K`` and ``Kᵀ``) and every vector once or twice.
+
+Both compute the same thing; :func:`make_ops` picks numba when it is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+
+
+class Ops(Protocol):
+    name: str
+
+    def matvec(self, x: np.ndarray) -> np.ndarray: ...
+    def rmatvec(self, y: np.ndarray) -> np.ndarray: ...
+    def matvec_into(self, x: np.ndarray, out: np.ndarray) -> None: ...
+    def rmatvec_into(self, y: np.ndarray, out: np.ndarray) -> None: ...
+    def primal_step(self, x: np.ndarray, KTy: np.ndarray, c: np.ndarray, cl: np.ndarray, cu: np.ndarray,
+                    tau: float, out: np.ndarray) -> float: ...
+    def dual_step(self, y: np.ndarray, Kx: np.ndarray, Kx_new: np.ndarray, rl: np.ndarray, ru: np.ndarray,
+                  sigma: float, out: np.ndarray) -> tuple[float, float]: ...
+    def average(self, avg: list[np.ndarray], x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray,
+                w: float) -> None: ...
+
+
+class NumpyOps:
+    """scipy.sparse + numpy core."""
+
+    name = "numpy"
+
+    def __init__(self, K: sp.csr_matrix, KT: sp.csr_matrix) -> None:
+        self.K, self.KT = K, KT
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.K @ x)
+
+    def rmatvec(self, y: np.ndarray) -> np.ndarray:
+        return np.asarray(self.KT @ y)
+
+    def matvec_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        out[:] = self.K @ x
+
+    def rmatvec_into(self, y: np.ndarray, out: np.ndarray) -> None:
+        out[:] = self.KT @ y
+
+    def primal_step(self, x: np.ndarray, KTy: np.ndarray, c: np.ndarray, cl: np.ndarray, cu: np.ndarray,
+                    tau: float, out: np.ndarray) -> float:
+        np.subtract(c, KTy, out=out)
+        out *= -tau
+        out += x
+        np.clip(out, cl, cu, out=out)
+        d = out - x
+        return float(d @ d)
+
+    def dual_step(self, y: np.ndarray, Kx: np.ndarray, Kx_new: np.ndarray, rl: np.ndarray, ru: np.ndarray,
+                  sigma: float, out: np.ndarray) -> tuple[float, float]:
+        v = y - sigma * (2.0 * Kx_new - Kx)
+        np.add(np.maximum(v + sigma * rl, 0.0), np.minimum(v + sigma * ru, 0.0), out=out)
+        d = out - y
+        return float(d @ d), float(d @ (Kx_new - Kx))
+
+    def average(self, avg: list[np.ndarray], x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray,
+                w: float) -> None:
+        for a, v in zip(avg, (x, y, Kx, KTy), strict=True):
+            a += w * (v - a)
+
+
+_NUMBA_FUNCS: dict[str, Any] = {}
+
+
+def _numba_funcs() -> dict[str, Any]:
+    if _NUMBA_FUNCS:
+        return _NUMBA_FUNCS
+    import importlib
+
+    nb: Any = importlib.import_module("numba")  # untyped on purpose: kernels are numba's business
+    opts: dict[str, Any] = {"parallel": True, "fastmath": False, "cache": True, "nogil": True}
+
+    @nb.njit(**opts)
+    def csr_matvec(indptr, indices, data, x, out):  # type: ignore[no-untyped-def]
+        m = out.shape[0]
+        for i in nb.prange(m):
+            s = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                s += data[p] * x[indices[p]]
+            out[i] = s
+
+    @nb.njit(**opts)
+    def primal_step(x, KTy, c, cl, cu, tau, out):  # type: ignore[no-untyped-def]
+        n = x.shape[0]
+        acc = 0.0
+        for j in nb.prange(n):
+            v = x[j] - tau * (c[j] - KTy[j])
+            v = min(max(v, cl[j]), cu[j])
+            out[j] = v
+            d = v - x[j]
+            acc += d * d
+        return acc
+
+    @nb.njit(**opts)
+    def dual_step_fused(indptr, indices, data, x_new, y, Kx, rl, ru, sigma, Kx_new, out):  # type: ignore[no-untyped-def]
+        m = y.shape[0]
+        dy2 = 0.0
+        inter = 0.0
+        for i in nb.prange(m):
+            s = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                s += data[p] * x_new[indices[p]]
+            Kx_new[i] = s
+            v = y[i] - sigma * (2.0 * s - Kx[i])
+            a = v + sigma * rl[i]
+            b = v + sigma * ru[i]
+            yn = (a if a > 0.0 else 0.0) + (b if b < 0.0 else 0.0)
+            out[i] = yn
+            d = yn - y[i]
+            dy2 += d * d
+            inter += d * (s - Kx[i])
+        return dy2, inter
+
+    @nb.njit(**opts)
+    def average(a, v, w):  # type: ignore[no-untyped-def]
+        for j in nb.prange(a.shape[0]):
+            a[j] += w * (v[j] - a[j])
+
+    _NUMBA_FUNCS.update(csr_matvec=csr_matvec, primal_step=primal_step, dual_step_fused=dual_step_fused,
+                        average=average)
+    return _NUMBA_FUNCS
+
+
+class NumbaOps:
+    """Fused parallel numba core; :meth:`matvec_into` computes ``K x'`` and defers
+    the dual step to :meth:`dual_step`, which recomputes nothing: the row loop of
+    the mat-vec and the dual prox run together there."""
+
+    name = "numba"
+
+    def __init__(self, K: sp.csr_matrix, KT: sp.csr_matrix) -> None:
+        self.f = _numba_funcs()
+        self.K = (K.indptr.astype(np.int64), K.indices.astype(np.int32), K.data)
+        self.KT = (KT.indptr.astype(np.int64), KT.indices.astype(np.int32), KT.data)
+        self.m, self.n = K.shape
+        self._x_new: np.ndarray | None = None
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty(self.m)
+        self.f["csr_matvec"](*self.K, x, out)
+        return out
+
+    def rmatvec(self, y: np.ndarray) -> np.ndarray:
+        out = np.empty(self.n)
+        self.f["csr_matvec"](*self.KT, y, out)
+        return out
+
+    def matvec_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        # deferred: dual_step fuses the mat-vec with the dual update
+        self._x_new = x
+
+    def rmatvec_into(self, y: np.ndarray, out: np.ndarray) -> None:
+        self.f["csr_matvec"](*self.KT, y, out)
+
+    def primal_step(self, x: np.ndarray, KTy: np.ndarray, c: np.ndarray, cl: np.ndarray, cu: np.ndarray,
+                    tau: float, out: np.ndarray) -> float:
+        return float(self.f["primal_step"](x, KTy, c, cl, cu, tau, out))
+
+    def dual_step(self, y: np.ndarray, Kx: np.ndarray, Kx_new: np.ndarray, rl: np.ndarray, ru: np.ndarray,
+                  sigma: float, out: np.ndarray) -> tuple[float, float]:
+        assert self._x_new is not None
+        dy2, inter = self.f["dual_step_fused"](*self.K, self._x_new, y, Kx, rl, ru, sigma, Kx_new, out)
+        return float(dy2), float(inter)
+
+    def average(self, avg: list[np.ndarray], x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray,
+                w: float) -> None:
+        for a, v in zip(avg, (x, y, Kx, KTy), strict=True):
+            self.f["average"](a, v, w)
+
+
+def make_ops(K: sp.csr_matrix, KT: sp.csr_matrix, kind: str = "auto", threads: int | None = None) -> Ops:
+    """The fastest available core (``kind`` = ``"auto"``, ``"numba"`` or ``"numpy"``)."""
+    if kind == "numba" or (kind == "auto" and HAVE_NUMBA and K.nnz >= 50_000):
+        if threads is not None:
+            import importlib
+
+            nb: Any = importlib.import_module("numba")
+            nb.set_num_threads(max(1, min(int(threads), nb.config.NUMBA_NUM_THREADS)))
+        return NumbaOps(K, KT)
+    return NumpyOps(K, KT)

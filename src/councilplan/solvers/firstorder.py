@@ -1,0 +1,406 @@
+"""A first-order LP backend: restarted PDHG in the style of PDLP, on sparse mat-vecs.
+
+It solves the generic bounded-row :class:`~councilplan.solvers.base.LinearProgram`
+``min cᵀx  s.t.  r^lo ≤ Kx ≤ r^hi,  x^lo ≤ x ≤ x^hi`` through the saddle point
+
+.. math::
+
+    \\min_{x^{lo} ≤ x ≤ x^{hi}}\\; \\max_y\\; c^\\top x - y^\\top K x
+        + \\sum_i (y_i^+ r^{lo}_i - y_i^- r^{hi}_i),
+
+whose ``y`` is the row dual in the sign convention of :mod:`councilplan.solvers.base`
+(``y_i ≥ 0`` on an active lower bound), the same as HiGHS. One iteration is
+
+.. math::
+
+    x' = \\operatorname{proj}_X\\bigl(x - τ (c - K^\\top y)\\bigr), \\qquad
+    y' = \\max(v + σ r^{lo}, 0) + \\min(v + σ r^{hi}, 0),\\; v = y - σ K (2x' - x),
+
+one ``K`` and one ``Kᵀ`` mat-vec. The improvements that made PDLP (Applegate et
+al., 2021) work are all here:
+
+* **diagonal preconditioning**: 10 Ruiz (∞-norm) sweeps, then Pock–Chambolle
+  (α = 1), then bound/objective rescaling;
+* **adaptive step sizes** ``η`` with ``τ = η/ω``, ``σ = ηω`` (PDLP's rule);
+* **primal-weight updates** ``ω`` at every restart (smoothed log-ratio of the dual
+  and primal movement);
+* **adaptive restarts** to the current or the η-weighted average iterate, whichever
+  has the smaller KKT error (sufficient / necessary-with-no-progress / artificial
+  criteria of cuPDLP);
+* **infeasibility detection** from the difference of successive iterates, which
+  converges to a Farkas ray (the infimal displacement vector);
+* **warm starts** from ``SolveOptions.warm_start = (x, row_dual)``.
+
+Termination uses exactly the measures of :class:`~councilplan.solvers.base.Certificate`
+(relative primal residual, dual residual and gap, all ``≤ tol``), computed from the
+mat-vecs the iteration already has, so the certificate the planning layer computes
+afterwards from the data agrees. With numba installed the hot loop runs in fused,
+parallel kernels (both cores); otherwise on ``scipy.sparse`` and numpy.
+
+Options read from ``SolveOptions.extra``: ``max_iter`` (default 1 000 000),
+``check_every`` (64), ``kernels`` (``"numba"`` or ``"numpy"``), ``ruiz_iters`` (10).
+``Ctrl-C`` returns the best iterate so far with :attr:`Status.INTERRUPTED`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from councilplan.solvers import _pdhg_kernels as kern
+from councilplan.solvers.base import LinearProgram, LPResult, SolveOptions, Solver, Status
+
+#: the default certificate tolerance of this backend (``--tol``)
+DEFAULT_TOL = 1e-4
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report of a running solve (for displays and logs)."""
+
+    iteration: int
+    seconds: float
+    primal_residual: float
+    dual_residual: float
+    gap: float
+    primal_objective: float
+    restarts: int
+    step: float
+    primal_weight: float
+
+    @property
+    def kkt(self) -> float:
+        return max(self.primal_residual, self.dual_residual, self.gap)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+# ---------------------------------------------------------------- measures
+@dataclass
+class _Measures:
+    """The certificate's relative measures (see :func:`councilplan.solvers.base.certify`)."""
+
+    primal_residual: float
+    dual_residual: float
+    gap: float
+    primal_objective: float
+    dual_objective: float
+
+    @property
+    def kkt(self) -> float:
+        return math.sqrt(self.primal_residual**2 + self.dual_residual**2 + self.gap**2)
+
+    @property
+    def worst(self) -> float:
+        return max(self.primal_residual, self.dual_residual, self.gap)
+
+
+def _sq(v: np.ndarray, mask: np.ndarray) -> float:
+    """``Σ v_i²`` over ``mask``."""
+    return float(np.sum(np.square(v), where=mask))
+
+
+class _Bounds:
+    """Finite parts and masks of one LP's bounds, precomputed once."""
+
+    def __init__(self, rl: np.ndarray, ru: np.ndarray, cl: np.ndarray, cu: np.ndarray, c: np.ndarray) -> None:
+        self.rl, self.ru, self.cl, self.cu, self.c = rl, ru, cl, cu, c
+        self.frl, self.fru, self.fcl, self.fcu = (np.isfinite(v) for v in (rl, ru, cl, cu))
+        self.rl0, self.ru0, self.cl0, self.cu0 = (
+            np.where(f, v, 0.0) for f, v in ((self.frl, rl), (self.fru, ru), (self.fcl, cl), (self.fcu, cu))
+        )
+        sq = sum(float(v @ v) for v in (self.rl0, self.ru0, self.cl0, self.cu0))
+        self.bnorm = math.sqrt(sq)
+        self.cnorm = float(np.linalg.norm(c))
+
+    def measures(self, x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray, offset: float) -> _Measures:
+        """Exactly the formulas of :func:`~councilplan.solvers.base.certify`, from cached mat-vecs."""
+        pv = (_sq(np.maximum(self.rl0 - Kx, 0.0), self.frl) + _sq(np.maximum(Kx - self.ru0, 0.0), self.fru)
+              + _sq(np.maximum(self.cl0 - x, 0.0), self.fcl) + _sq(np.maximum(x - self.cu0, 0.0), self.fcu))
+        z = self.c - KTy
+        yp, ym = np.maximum(y, 0.0), np.maximum(-y, 0.0)
+        zp, zm = np.maximum(z, 0.0), np.maximum(-z, 0.0)
+        dv = _sq(yp, ~self.frl) + _sq(ym, ~self.fru) + _sq(zp, ~self.fcl) + _sq(zm, ~self.fcu)
+        P = float(self.c @ x) + offset
+        D = offset + float(yp @ self.rl0 - ym @ self.ru0 + zp @ self.cl0 - zm @ self.cu0)
+        return _Measures(math.sqrt(pv) / (1.0 + self.bnorm), math.sqrt(dv) / (1.0 + self.cnorm),
+                         abs(P - D) / (1.0 + abs(P) + abs(D)), P, D)
+
+    def dual_ray(self, dy: np.ndarray, KTdy: np.ndarray) -> float:
+        """Violation/objective of ``dy`` as a Farkas ray (primal infeasibility); ``inf`` if none."""
+        dz = -KTdy
+        yp, ym = np.maximum(dy, 0.0), np.maximum(-dy, 0.0)
+        zp, zm = np.maximum(dz, 0.0), np.maximum(-dz, 0.0)
+        obj = float(yp @ self.rl0 - ym @ self.ru0 + zp @ self.cl0 - zm @ self.cu0)
+        scale = float(np.linalg.norm(dy))
+        if not (obj > 1e-12 * max(scale, 1e-300) * (1.0 + self.bnorm)) or scale == 0.0:
+            return math.inf
+        viol = math.sqrt(_sq(yp, ~self.frl) + _sq(ym, ~self.fru) + _sq(zp, ~self.fcl) + _sq(zm, ~self.fcu))
+        return viol / obj * (1.0 + self.bnorm)
+
+    def primal_ray(self, dx: np.ndarray, Kdx: np.ndarray) -> float:
+        """Violation/descent of ``dx`` as a primal ray (unboundedness); ``inf`` if none."""
+        descent = -float(self.c @ dx)
+        scale = float(np.linalg.norm(dx))
+        if scale == 0.0 or not (descent > 1e-12 * scale * (1.0 + self.cnorm)):
+            return math.inf
+        viol = math.sqrt(_sq(np.minimum(Kdx, 0.0), self.frl) + _sq(np.maximum(Kdx, 0.0), self.fru)
+                         + _sq(np.minimum(dx, 0.0), self.fcl) + _sq(np.maximum(dx, 0.0), self.fcu))
+        return viol / descent * (1.0 + self.cnorm)
+
+
+# ----------------------------------------------------------- preconditioning
+@dataclass
+class _Scaled:
+    """The preconditioned problem ``K̃ = D_r K D_c`` and the maps back."""
+
+    K: sp.csr_matrix
+    KT: sp.csr_matrix
+    c: np.ndarray
+    rl: np.ndarray
+    ru: np.ndarray
+    cl: np.ndarray
+    cu: np.ndarray
+    Dr: np.ndarray  # y = beta_c * Dr * ỹ ;  Kx = K̃x̃ * beta_b / Dr
+    Dc: np.ndarray  # x = beta_b * Dc * x̃ ;  Kᵀy = K̃ᵀỹ * beta_c / Dc
+    beta_b: float
+    beta_c: float
+
+
+def _row_col_max(K: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a = np.abs(K.data)
+    m, n = K.shape
+    rmax = np.zeros(m)
+    nz = np.diff(K.indptr) > 0
+    if a.size:
+        rmax[nz] = np.maximum.reduceat(a, K.indptr[:-1][nz])
+    cmax = np.zeros(n)
+    np.maximum.at(cmax, K.indices, a)
+    return rmax, cmax
+
+
+def precondition(lp: LinearProgram, ruiz_iters: int = 10) -> _Scaled:
+    """Ruiz equilibration, Pock–Chambolle (α = 1) and bound/objective rescaling."""
+    K = lp.K.tocsr().astype(np.float64, copy=True)
+    K.sum_duplicates()
+    m, n = K.shape
+    rows = np.repeat(np.arange(m, dtype=np.int32), np.diff(K.indptr))
+    Dr, Dc = np.ones(m), np.ones(n)
+    for _ in range(ruiz_iters):
+        rmax, cmax = _row_col_max(K, rows)
+        r = 1.0 / np.sqrt(np.where(rmax > 0, rmax, 1.0))
+        s = 1.0 / np.sqrt(np.where(cmax > 0, cmax, 1.0))
+        K.data *= r[rows] * s[K.indices]
+        Dr *= r
+        Dc *= s
+    a = np.abs(K.data)
+    rsum = np.bincount(rows, weights=a, minlength=m)
+    csum = np.bincount(K.indices, weights=a, minlength=n)
+    r = 1.0 / np.sqrt(np.where(rsum > 0, rsum, 1.0))
+    s = 1.0 / np.sqrt(np.where(csum > 0, csum, 1.0))
+    K.data *= r[rows] * s[K.indices]
+    Dr *= r
+    Dc *= s
+    # scaled data before bound/objective rescaling
+    c = lp.c * Dc
+    with np.errstate(invalid="ignore"):
+        rl, ru = lp.row_lower * Dr, lp.row_upper * Dr
+        cl, cu = lp.col_lower / Dc, lp.col_upper / Dc
+    b = np.concatenate([rl[np.isfinite(rl)], ru[np.isfinite(ru)]])
+    beta_b = 1.0 + float(np.linalg.norm(b))
+    beta_c = 1.0 + float(np.linalg.norm(c))
+    KT = K.T.tocsr()
+    return _Scaled(K=K, KT=KT, c=c / beta_c, rl=rl / beta_b, ru=ru / beta_b, cl=cl / beta_b, cu=cu / beta_b,
+                   Dr=Dr, Dc=Dc, beta_b=beta_b, beta_c=beta_c)
+
+
+# ------------------------------------------------------------------ solver
+class PDLPSolver(Solver):
+    """Restarted, preconditioned PDHG (PDLP) on sparse mat-vecs; see the module docstring.
+
+    ``progress`` is called at every convergence check (every ``check_every``
+    iterations) with a :class:`Progress`; it may raise ``KeyboardInterrupt`` to stop.
+    """
+
+    name = "pdlp"
+    capabilities = frozenset({"lp", "duals", "warm_start", "interrupt", "large_scale", "first_order"})
+    required_modules = ()
+    status_map: ClassVar[dict[Any, Status]] = {
+        "optimal": Status.OPTIMAL,
+        "primal_infeasible": Status.INFEASIBLE,
+        "dual_infeasible": Status.UNBOUNDED,
+        "iteration_limit": Status.ITERATION_LIMIT,
+        "time_limit": Status.TIME_LIMIT,
+        "interrupted": Status.INTERRUPTED,
+    }
+    default_tol: ClassVar[float] = DEFAULT_TOL
+
+    def __init__(self, progress: ProgressCallback | None = None) -> None:
+        self.progress = progress
+
+    def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:
+        return _PDHG(lp, options, self.progress).run(self.status_map)
+
+
+class _PDHG:
+    """One solve's state (kept out of :class:`PDLPSolver` so the solver is reusable)."""
+
+    def __init__(self, lp: LinearProgram, options: SolveOptions, progress: ProgressCallback | None) -> None:
+        self.lp, self.opts, self.progress = lp, options, progress
+        ex = options.extra
+        self.tol = float(options.tol)
+        self.max_iter = int(ex.get("max_iter", 1_000_000))
+        self.check_every = int(ex.get("check_every", 64))
+        self.t0 = time.perf_counter()
+        self.S = precondition(lp, int(ex.get("ruiz_iters", 10)))
+        self.ops = kern.make_ops(self.S.K, self.S.KT, str(ex.get("kernels", "auto")), options.threads)
+        self.orig = _Bounds(lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper, lp.c)
+        S = self.S
+        self.scaled = _Bounds(S.rl, S.ru, S.cl, S.cu, S.c)
+
+    # maps between the scaled and the original space
+    def unscale(self, x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray) -> tuple[np.ndarray, ...]:
+        S = self.S
+        return (x * (S.beta_b * S.Dc), y * (S.beta_c * S.Dr), Kx * (S.beta_b / S.Dr), KTy * (S.beta_c / S.Dc))
+
+    def measures(self, x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray) -> _Measures:
+        xo, yo, Kxo, KTyo = self.unscale(x, y, Kx, KTy)
+        return self.orig.measures(xo, yo, Kxo, KTyo, self.lp.offset)
+
+    def run(self, status_map: dict[Any, Status]) -> LPResult:
+        S, ops, lp = self.S, self.ops, self.lp
+        m, n = S.K.shape
+        if self.opts.warm_start is not None:
+            xw, yw = self.opts.warm_start
+            x = np.clip(np.asarray(xw, dtype=float) / (S.beta_b * S.Dc), S.cl, S.cu)
+            y = np.asarray(yw, dtype=float) / (S.beta_c * S.Dr)
+            y = np.where(np.isfinite(S.rl), y, np.minimum(y, 0.0))
+            y = np.where(np.isfinite(S.ru), y, np.maximum(y, 0.0))
+        else:
+            x = np.clip(np.zeros(n), S.cl, S.cu)
+            y = np.zeros(m)
+        x = np.ascontiguousarray(x)
+        y = np.ascontiguousarray(y)
+        Kx, KTy = ops.matvec(x), ops.rmatvec(y)
+        # buffers
+        x_new, y_new = np.empty(n), np.empty(m)
+        Kx_new, KTy_new = np.empty(m), np.empty(n)
+        avg = [x.copy(), y.copy(), Kx.copy(), KTy.copy()]
+        wsum = 0.0
+        last = [x.copy(), y.copy()]  # the last restart point
+        best: tuple[float, list[np.ndarray]] = (math.inf, [x.copy(), y.copy(), Kx.copy(), KTy.copy()])
+        kmax = float(np.abs(S.K.data).max()) if S.K.nnz else 1.0
+        eta = 1.0 / kmax
+        cn, bn = float(np.linalg.norm(S.c)), float(np.linalg.norm(np.concatenate(
+            [S.rl[np.isfinite(S.rl)], S.ru[np.isfinite(S.ru)]])))
+        omega = cn / bn if cn > 1e-10 and bn > 1e-10 else 1.0
+        if "primal_weight" in self.opts.extra:
+            omega = float(self.opts.extra["primal_weight"])
+        k = 0  # accepted iterations
+        k_restart = 0
+        restarts = 0
+        kkt_last_restart = self.measures(x, y, Kx, KTy).kkt
+        kkt_prev_cand = math.inf
+        native = "iteration_limit"
+        ray_hits = {"primal_infeasible": 0, "dual_infeasible": 0}
+        total_steps = 0
+        x_out: list[np.ndarray] = [x, y, Kx, KTy]
+        try:
+            while k < self.max_iter:
+                # ---- one PDHG step with PDLP's adaptive step size
+                while True:
+                    total_steps += 1
+                    tau, sigma = eta / omega, eta * omega
+                    dx2 = ops.primal_step(x, KTy, S.c, S.cl, S.cu, tau, x_new)
+                    ops.matvec_into(x_new, Kx_new)
+                    dy2, inter = ops.dual_step(y, Kx, Kx_new, S.rl, S.ru, sigma, y_new)
+                    movement = 0.5 * (omega * dx2 + dy2 / omega)
+                    limit = movement / abs(inter) if inter != 0.0 else math.inf
+                    kk = k + 2
+                    grow = (1.0 + kk**-0.6) * eta
+                    eta_next = min((1.0 - kk**-0.3) * limit, grow) if math.isfinite(limit) else grow
+                    if eta <= limit or movement == 0.0:
+                        break
+                    eta = eta_next
+                ops.rmatvec_into(y_new, KTy_new)
+                k += 1
+                wsum += eta
+                w = eta / wsum
+                ops.average(avg, x_new, y_new, Kx_new, KTy_new, w)
+                if k % self.check_every == 0:
+                    dx_ = (x_new - x, Kx_new - Kx)
+                    dy_ = (y_new - y, KTy_new - KTy)
+                x, x_new = x_new, x
+                y, y_new = y_new, y
+                Kx, Kx_new = Kx_new, Kx
+                KTy, KTy_new = KTy_new, KTy
+                eta = eta_next if math.isfinite(eta_next) else eta
+                if k % self.check_every:
+                    continue
+                # ---- convergence, restarts, infeasibility
+                m_cur = self.measures(x, y, Kx, KTy)
+                m_avg = self.measures(*avg)
+                use_avg = m_avg.kkt < m_cur.kkt
+                cand, m_cand = (avg, m_avg) if use_avg else ([x, y, Kx, KTy], m_cur)
+                if m_cand.kkt < best[0]:
+                    best = (m_cand.kkt, [v.copy() for v in cand])
+                if self.progress is not None:
+                    self.progress(Progress(k, time.perf_counter() - self.t0, m_cand.primal_residual,
+                                           m_cand.dual_residual, m_cand.gap, m_cand.primal_objective,
+                                           restarts, eta, omega))
+                if m_cand.worst <= self.tol:
+                    native, x_out = "optimal", cand
+                    break
+                if self.opts.time_limit is not None and time.perf_counter() - self.t0 > self.opts.time_limit:
+                    native = "time_limit"
+                    break
+                for key, ratio in (("primal_infeasible", self.scaled.dual_ray(*dy_)),
+                                   ("dual_infeasible", self.scaled.primal_ray(*dx_))):
+                    ray_hits[key] = ray_hits[key] + 1 if ratio < 1e-6 else 0
+                if k >= 10 * self.check_every and max(ray_hits.values()) >= 3:
+                    native = max(ray_hits, key=lambda key: ray_hits[key])
+                    break
+                since = k - k_restart
+                if (m_cand.kkt <= 0.2 * kkt_last_restart
+                        or (m_cand.kkt <= 0.8 * kkt_last_restart and m_cand.kkt > kkt_prev_cand)
+                        or since >= 0.36 * k):
+                    if use_avg:
+                        x[:], y[:], Kx[:], KTy[:] = avg
+                    # primal weight update (smoothed)
+                    ddx = float(np.linalg.norm(x - last[0]))
+                    ddy = float(np.linalg.norm(y - last[1]))
+                    if ddx > 1e-10 and ddy > 1e-10:
+                        omega = math.exp(0.5 * math.log(ddy / ddx) + 0.5 * math.log(omega))
+                    last = [x.copy(), y.copy()]
+                    for a, v in zip(avg, (x, y, Kx, KTy), strict=True):
+                        a[:] = v
+                    wsum = 0.0
+                    kkt_last_restart = m_cand.kkt
+                    kkt_prev_cand = math.inf
+                    k_restart = k
+                    restarts += 1
+                else:
+                    kkt_prev_cand = m_cand.kkt
+            if native == "iteration_limit" or native == "time_limit":
+                x_out = best[1]
+        except KeyboardInterrupt:
+            native = "interrupted"
+            x_out = best[1] if math.isfinite(best[0]) else [x, y, Kx, KTy]
+        xo, yo, _, _ = self.unscale(*x_out)
+        seconds = time.perf_counter() - self.t0
+        status = status_map[native]
+        res = LPResult(status=status, iterations=k, native_status=native,
+                       message=f"PDHG {native} after {k} iterations ({restarts} restarts, {seconds:.2f}s)",
+                       extra={"restarts": restarts, "steps": total_steps, "primal_weight": omega,
+                              "kernels": ops.name, "seconds": seconds})
+        if status in (Status.OPTIMAL, Status.INTERRUPTED, Status.ITERATION_LIMIT, Status.TIME_LIMIT):
+            res.x = np.clip(xo, lp.col_lower, lp.col_upper)
+            res.row_dual = yo
+        return res
