@@ -1,14 +1,15 @@
 """Economy + objective → one labelled :class:`~councilplan.solvers.base.LinearProgram`.
 
 Columns: process levels ``x`` (block ``process``, bounded by capacities), then the
-objective's own variables (``scale`` ``s`` for ``ray``, ``harmony`` ``z_i`` for
+objective's own variables (``scale`` ``t = s·max(d)`` for ``ray``, with ``max(d)``
+in ``lp.meta["ray_unit"]``, ``harmony`` ``z_i`` for
 ``harmony``). Row blocks, all built as sparse stacks without Python loops over
 non-zeros:
 
 =============  ==========================================  ================
 block          rows                                        objective
 =============  ==========================================  ================
-``goods``      ``(B - A) x - s d ≥ 0``                     ray
+``goods``      ``(B - A) x - t d̂ ≥ 0``, ``d̂ = d/max d``     ray
 ``goods``      ``(B - A) x ≥ max(floor, 0)``                harmony
 ``goods``      ``(B - A) x ≥ max(target, floor)``           min-labour
 ``floors``     ``(B - A)_F x ≥ floor_F`` (floor > 0)        ray
@@ -69,6 +70,7 @@ def build_problem(economy: Economy, objective: Objective = "ray",
     c_extra = np.zeros(0)
     sense = "max"
     c_x = np.zeros(n)
+    meta: dict[str, float] = {}
 
     def add(name: str, K: sp.spmatrix, lower: np.ndarray, upper: np.ndarray, labels: pd.Index) -> None:
         start = row_blocks[-1].stop if row_blocks else 0
@@ -80,10 +82,14 @@ def build_problem(economy: Economy, objective: Objective = "ray",
     if objective == "ray":
         if not (amount > 0).any():
             raise PlanningInputError("the ray objective needs targets: give targets.csv positive amounts (the proportions d)")
+        # Solve for t = s·max(d) against d̂ = d / max(d), so that the s column is
+        # scaled like the rest whatever the units of the targets; s = t / max(d).
+        unit = float(amount.max())
+        meta["ray_unit"] = unit
         extra_cols = 1
         extra_block = Block("scale", n, n + 1, pd.Index(["s"]))
-        c_extra = np.array([-1.0])
-        add("goods", sp.hstack([net, sp.csr_matrix(-amount[:, None])]), np.zeros(m), np.full(m, np.inf), goods)
+        c_extra = np.array([-1.0 / unit])
+        add("goods", sp.hstack([net, sp.csr_matrix(-amount[:, None] / unit)]), np.zeros(m), np.full(m, np.inf), goods)
         F = np.flatnonzero(floor > 0)
         if F.size:
             add("floors", sp.hstack([net[F], sp.csr_matrix((F.size, 1))]), floor[F], np.full(F.size, np.inf), goods[F])
@@ -129,5 +135,5 @@ def build_problem(economy: Economy, objective: Objective = "ray",
     return LinearProgram(
         c=c, K=K, row_lower=np.concatenate(lo), row_upper=np.concatenate(hi),
         col_lower=col_lower, col_upper=col_upper, row_blocks=tuple(row_blocks),
-        col_blocks=tuple(col_blocks), sense=sense,
+        col_blocks=tuple(col_blocks), sense=sense, meta=meta,
     )

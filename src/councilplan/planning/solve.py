@@ -76,7 +76,7 @@ def plan(
         timings["explain"] = time.perf_counter() - t1
     scale = None
     if objective == "ray" and res.x is not None:
-        scale = float(res.x[n])
+        scale = float(res.x[n]) / lp.meta.get("ray_unit", 1.0)
     objective_value = cert.primal_objective if cert is not None and res.status is Status.OPTIMAL else None
     p = Plan(
         status=res.status, objective_name=objective, solver=backend.name, objective=objective_value,

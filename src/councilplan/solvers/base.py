@@ -87,6 +87,8 @@ class LinearProgram:
     col_blocks: tuple[Block, ...] = ()
     offset: float = 0.0
     sense: str = "min"
+    #: builder's notes for reading the solution back (e.g. ``ray_unit``: the scaling of ``s``)
+    meta: dict[str, float] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
