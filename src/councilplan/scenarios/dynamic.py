@@ -97,6 +97,10 @@ class DynamicEconomy:
     transfers: pd.DataFrame
     transfer_costs: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    #: floors on net output summed over periods: columns ``good, first, last, amount``
+    totals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"good": pd.Series(dtype=object), "first": pd.Series(dtype=np.int64), "last": pd.Series(dtype=np.int64),
+         "amount": pd.Series(dtype=float)}))
 
     @classmethod
     def from_static(
@@ -394,6 +398,22 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
         fi = np.flatnonzero(fmask)
         bb.rows("floors", period_index(goods, T)[fi], np.arange(fi.size), Y + fi, np.ones(fi.size),
                 lower=floor.T.ravel()[fi])
+
+    # ---- totals: Σ_{t=first..last} y[good, t] ≥ amount (e.g. a year's output over its quarters)
+    if len(de.totals):
+        tot = de.totals.reset_index(drop=True)
+        gi = goods.get_indexer(tot["good"].astype(str))
+        if (gi < 0).any():
+            raise PlanningInputError(f"a total names an unknown good '{tot['good'][gi < 0].iloc[0]}'")
+        rr, cc = [], []
+        for r_, (g, a, b) in enumerate(zip(gi, tot["first"].astype(int), tot["last"].astype(int), strict=True)):
+            ts = np.arange(max(a, 1), min(b, T) + 1)
+            rr.append(np.full(ts.size, r_))
+            cc.append(Y + (ts - 1) * m + g)
+        labels = pd.Index([f"{g}@{a}-{b}" for g, a, b in zip(tot["good"], tot["first"], tot["last"], strict=True)],
+                          dtype=object)
+        rows_ = np.concatenate(rr)
+        bb.rows("totals", labels, rows_, np.concatenate(cc), np.ones(rows_.size), lower=tot["amount"].to_numpy(dtype=float))
 
     # ---- targets (good, t) with d > 0: y - d·s ≥ 0   (block "goods", as in the static plan)
     if obj.kind in ("ray", "sum-ray"):

@@ -18,6 +18,7 @@ schedule.csv        kind, id, period, value (kind: labour | resource |         n
                     capacity | target | floor | supply | survival)
 transfers.csv       id, source, dest, lag (+ loss, share, first, last)         no
 transfer_costs.csv  transfer, kind (good | labour), id, amount                 no
+totals.csv          good, first, last, amount  (Σ net output over periods ≥)   no
 sources.csv         any columns; provenance only, never read as numbers        no
 ==================  =========================================================  ========
 """
@@ -133,6 +134,13 @@ def read_dynamic(directory: str | Path) -> DynamicEconomy:
                                     | {"objective": spec.get("objective", {"kind": "sum-ray"})})
     de = _schedule(d, de, checker)
     de = _transfers(d, de, checker)
+    tab = _csv(d, "totals.csv")
+    if tab is not None and checker.columns(tab, ("good", "first", "last", "amount")):
+        gids = checker.ids(tab, "good", "good")
+        checker.known(tab, gids, "good", base.goods.index, "good", "goods.csv")
+        de = de.replace(totals=pd.DataFrame({"good": gids.to_numpy(), "first": _num(checker, tab, "first", 1).astype(np.int64),
+                                             "last": _num(checker, tab, "last", T).astype(np.int64),
+                                             "amount": _num(checker, tab, "amount", 0.0)}))
     if checker.issues:
         raise EconomyError(checker.issues, source=str(d))
     de.check()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pandas as pd
 from councilplan.planning.explain import Explanation, explain_infeasible, explain_unbounded
 from councilplan.scenarios.dynamic import DynamicEconomy, DynamicObjective, build_dynamic_problem
 from councilplan.solvers import SolveOptions, Status, get_solver
-from councilplan.solvers.base import Certificate, LinearProgram, Solver
+from councilplan.solvers.base import Block, Certificate, LinearProgram, Solver
 
 #: Row blocks whose shadow prices are reported, and what they price.
 PRICE_BLOCKS = {
@@ -34,6 +34,7 @@ PRICE_BLOCKS = {
     "terminal": "terminal",
     "transfer": "transfer",
     "floors": "floor",
+    "totals": "total",
     "goods": "target",
 }
 
@@ -176,7 +177,9 @@ def plan_dynamic(
     explanation = None
     if res.status is Status.INFEASIBLE:
         t1 = time.perf_counter()
-        explanation = explain_infeasible(lp, backend, opts)
+        # the elastic relaxation may also move multi-period floors ("totals")
+        blocks = tuple(Block("floors", b.start, b.stop, b.labels) if b.name == "totals" else b for b in lp.row_blocks)
+        explanation = explain_infeasible(replace(lp, row_blocks=blocks), backend, opts)
         timings["explain"] = time.perf_counter() - t1
     elif res.status is Status.UNBOUNDED:
         explanation = explain_unbounded(lp)

@@ -344,7 +344,17 @@ def set_value(de: DynamicEconomy, location: str, value: float) -> DynamicEconomy
         cols = list(frame.columns) if len(parts) == 3 else [int(p) for p in parts[3].split(",")]
         frame.loc[rows, cols] = frame.loc[rows, cols] * value if mul else value
         return de.replace(**{attr: frame})
-    raise PlanningInputError(f"cannot read assumption location '{location}'; write input:P:G, labour:P, "
+    if kind == "transfer" and len(parts) >= 3:
+        tr = de.transfers.copy()
+        sel = match(tr.index, ":".join(parts[1:-1]))
+        tr.loc[sel, parts[-1]] = tr.loc[sel, parts[-1]] * value if mul else value
+        return de.replace(transfers=tr)
+    if kind == "total" and len(parts) == 2:
+        tot = de.totals.copy()
+        sel = match(pd.Index(tot["good"]), parts[1])
+        tot.loc[sel, "amount"] = tot.loc[sel, "amount"] * value if mul else value
+        return de.replace(totals=tot)
+    raise PlanningInputError(f"cannot read assumption location '{location}'; write input:P:G, labour:P, total:GOOD, "
                              "capital:STOCK:COLUMN or schedule:KIND:ID[:PERIOD]")
 
 
