@@ -36,7 +36,7 @@ def test_hash_is_deterministic_and_key_order_free() -> None:
 def test_changed_payload_is_found() -> None:
     ev = list(log3())
     ev[1] = dataclasses.replace(ev[1], payload={"id": "p1", "goods": {"bread": 99}})
-    with pytest.raises(AuditError, match="event 1.*changed"):
+    with pytest.raises(AuditError, match=r"event 1.*changed"):
         verify_chain(ev)
 
 
@@ -49,7 +49,7 @@ def test_removed_reordered_and_rehashed_events_are_found() -> None:
     # a forger who recomputes event 1's own hash still breaks the link of event 2
     forged = dataclasses.replace(ev[1], actor="mallory")
     forged = dataclasses.replace(forged, hash=forged.expected_hash())
-    with pytest.raises(AuditError, match="event 2.*link"):
+    with pytest.raises(AuditError, match=r"event 2.*link"):
         verify_chain([ev[0], forged, ev[2]])
 
 

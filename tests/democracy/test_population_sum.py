@@ -28,7 +28,7 @@ def amounts(cs: list[Council], ps: list[Proposal]) -> np.ndarray:
     return RULE.aggregate(ps, cs, ECON).targets["amount"].to_numpy()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(demands)
 def test_is_the_population_weighted_sum(ds: list) -> None:
     cs, ps = build(ds)
@@ -39,7 +39,7 @@ def test_is_the_population_weighted_sum(ds: list) -> None:
     assert np.allclose(amounts(cs, ps), expect)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(demands, st.randoms(use_true_random=False))
 def test_anonymity(ds: list, rnd) -> None:
     cs, ps = build(ds)
@@ -48,7 +48,7 @@ def test_anonymity(ds: list, rnd) -> None:
     assert np.allclose(amounts([cs[i] for i in order], [ps[i] for i in order]), amounts(cs, ps))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(demands, st.floats(0.1, 10))
 def test_homogeneity(ds: list, c: float) -> None:
     cs, ps = build(ds)
@@ -56,7 +56,7 @@ def test_homogeneity(ds: list, c: float) -> None:
     assert np.allclose(amounts(cs, scaled), c * amounts(cs, ps))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(demands, st.floats(0.1, 0.9))
 def test_population_consistency(ds: list, frac: float) -> None:
     cs, ps = build(ds)
@@ -70,7 +70,7 @@ def test_population_consistency(ds: list, frac: float) -> None:
     assert np.allclose(a.targets["weight"], b.targets["weight"])
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(demands, st.sampled_from(GOODS), st.floats(0.1, 50))
 def test_monotonicity(ds: list, good: str, more: float) -> None:
     cs, ps = build(ds)
@@ -81,7 +81,7 @@ def test_monotonicity(ds: list, good: str, more: float) -> None:
     assert amounts(cs, up)[k] > amounts(cs, ps)[k]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(demands, demands)
 def test_additivity(d1: list, d2: list) -> None:
     c1, p1 = build(d1)

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 import councilplan as cp
-from councilplan.democracy import Council, Proposal, ProposalError, RoundPhase, RoundState, RoundTransitionError
+from councilplan.democracy import (
+    Council,
+    Proposal,
+    ProposalError,
+    RoundPhase,
+    RoundState,
+    RoundTransitionError,
+)
 from councilplan.democracy.rounds import (
     relative_change,
     revise_towards_costs,
@@ -74,7 +81,7 @@ def test_fallback_when_no_iteration_is_optimal() -> None:
     assert not any(h.plan.optimal for h in r.history)
     assert r.state.finish_reason == "cap" and r.final.fallback
     assert r.final.plan.optimal and r.final.plan.objective_name == "ray"
-    assert r.final.plan.scale is not None and 0 < r.final.plan.scale
+    assert r.final.plan.scale is not None and r.final.plan.scale > 0
 
 
 def test_iteration_needs_an_open_round_and_valid_proposals() -> None:
