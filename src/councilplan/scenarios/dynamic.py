@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
 from councilplan.model.errors import EconomyError, Issue
@@ -170,8 +171,8 @@ class DynamicEconomy:
         procs, goods = self.base.processes.index, self.base.goods.index
         cap = self.capital
         for col, index, what in (("process", procs, "process"), ("good", goods, "good")):
-            bad = ~cap[col].isin(index)
-            for pair in cap.index[bad.to_numpy()][:10]:
+            bad = index.get_indexer(cap[col].to_numpy(dtype=object)) < 0 if index.is_unique else ~cap[col].isin(index).to_numpy()
+            for pair in cap.index[bad][:10]:
                 issues.append(Issue("capital.csv", f"stock '{pair}' names an unknown {what} '{cap.at[pair, col]}'",
                                     f"define it in {what}s.csv or correct the spelling", column=col))
         for col, lo, hi in (("per_unit", 0.0, np.inf), ("initial", 0.0, np.inf), ("depreciation", 0.0, 1.0),
@@ -191,13 +192,15 @@ class DynamicEconomy:
         bad_inv = ~self.inventory.index.isin(goods)
         for gid in self.inventory.index[bad_inv][:10]:
             issues.append(Issue("inventories.csv", f"unknown good '{gid}'", "define it in goods.csv", column="good"))
-        for t_id, row in self.transfers.iterrows():
-            for col in ("source", "dest"):
-                if row[col] not in cap.index:
-                    issues.append(Issue("transfers", f"transfer '{t_id}' names an unknown stock '{row[col]}'",
-                                        "name a capital stock as process/good from capital.csv", column=col))
-            if row["lag"] < 1:
-                issues.append(Issue("transfers", f"transfer '{t_id}' has lag {row['lag']}", "give a lag ≥ 1 period", column="lag"))
+        tr = self.transfers
+        for col in ("source", "dest"):
+            bad_tr = ~tr[col].isin(cap.index).to_numpy()
+            for t_id, stock in zip(tr.index[bad_tr][:10], tr[col][bad_tr][:10], strict=True):
+                issues.append(Issue("transfers", f"transfer '{t_id}' names an unknown stock '{stock}'",
+                                    "name a capital stock as process/good from capital.csv", column=col))
+        short = (tr["lag"] < 1).to_numpy()
+        for t_id, lag_ in zip(tr.index[short][:10], tr["lag"][short][:10], strict=True):
+            issues.append(Issue("transfers", f"transfer '{t_id}' has lag {lag_}", "give a lag ≥ 1 period", column="lag"))
         if issues:
             raise EconomyError(issues, source=self.name)
 
@@ -213,8 +216,7 @@ def normalise_capital(capital: pd.DataFrame) -> pd.DataFrame:
             raise PlanningInputError(f"the capital table needs a '{col}' column")
         else:
             out[col] = default
-    out.index = pd.Index([pair_label(p, g) for p, g in zip(out["process"], out["good"], strict=True)],
-                         dtype=object, name="pair")
+    out.index = pd.Index((out["process"] + "/" + out["good"]).to_numpy(dtype=object), dtype=object, name="pair")
     return out
 
 
@@ -289,6 +291,11 @@ class DynamicObjective:
 
 
 # -------------------------------------------------------------------- build
+def _over_periods(M: sp.coo_matrix, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The triplets of ``M`` repeated for periods ``1..T``: ``(t, row, col, value)`` (block-diagonal ``I_T ⊗ M``)."""
+    return np.repeat(np.arange(1, T + 1), M.nnz), np.tile(M.row, T), np.tile(M.col, T), np.tile(M.data, T)
+
+
 def _keep(mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, ...]:
     """Drop triplets of rows not in ``mask`` and renumber the rest."""
     new = np.cumsum(mask) - 1
@@ -352,15 +359,16 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
     V: list[np.ndarray] = []
     Bc, Ac = ec.B.tocoo(), ec.A.tocoo()
     lag = de.lag.reindex(procs).fillna(0).to_numpy(dtype=np.int64)
-    for t in per:
-        tt = t + lag[Bc.col]
-        ok = tt <= T
-        R.append((tt[ok] - 1) * m + Bc.row[ok])
-        C.append(col(X, n, np.full(ok.sum(), t), Bc.col[ok]))
-        V.append(Bc.data[ok])
-        R.append((t - 1) * m + Ac.row)
-        C.append(col(X, n, np.full(Ac.nnz, t), Ac.col))
-        V.append(-Ac.data)
+    tB, rB, cB, vB = _over_periods(Bc, T)  # B x[t] arrives in t + lag
+    tt = tB + lag[cB]
+    ok = tt <= T
+    R.append((tt[ok] - 1) * m + rB[ok])
+    C.append(col(X, n, tB[ok], cB[ok]))
+    V.append(vB[ok])
+    tA, rA, cA, vA = _over_periods(Ac, T)
+    R.append((tA - 1) * m + rA)
+    C.append(col(X, n, tA, cA))
+    V.append(-vA)
     tP = np.repeat(per, P)
     pP = np.tile(np.arange(P), T)
     R.append((tP - 1) * m + pg[pP])
@@ -383,10 +391,10 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
         ce = tr.index.get_indexer(cost_goods["transfer"])
         ci = goods.get_indexer(cost_goods["id"].astype(str))
         ca = cost_goods["amount"].to_numpy(dtype=float)
-        for t in per:
-            R.append((t - 1) * m + ci)
-            C.append(col(Mc, E, np.full(ce.size, t), ce))
-            V.append(-ca)
+        tc_, k_ = np.repeat(per, ce.size), np.tile(np.arange(ce.size), T)
+        R.append((tc_ - 1) * m + ci[k_])
+        C.append(col(Mc, E, tc_, ce[k_]))
+        V.append(-ca[k_])
     rhs = -de.supply.to_numpy(dtype=float)
     rhs[sg, 0] -= inv["initial"].to_numpy(dtype=float)
     bb.rows("balance", period_index(goods, T), np.concatenate(R), np.concatenate(C), np.concatenate(V),
@@ -405,15 +413,14 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
         gi = goods.get_indexer(tot["good"].astype(str))
         if (gi < 0).any():
             raise PlanningInputError(f"a total names an unknown good '{tot['good'][gi < 0].iloc[0]}'")
-        rr, cc = [], []
-        for r_, (g, a, b) in enumerate(zip(gi, tot["first"].astype(int), tot["last"].astype(int), strict=True)):
-            ts = np.arange(max(a, 1), min(b, T) + 1)
-            rr.append(np.full(ts.size, r_))
-            cc.append(Y + (ts - 1) * m + g)
+        a_ = np.maximum(tot["first"].to_numpy(dtype=np.int64), 1)
+        b_ = np.minimum(tot["last"].to_numpy(dtype=np.int64), T)
+        cnt = np.maximum(b_ - a_ + 1, 0)
+        rows_ = np.repeat(np.arange(len(tot)), cnt)
+        ts = a_[rows_] + np.arange(rows_.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         labels = pd.Index([f"{g}@{a}-{b}" for g, a, b in zip(tot["good"], tot["first"], tot["last"], strict=True)],
                           dtype=object)
-        rows_ = np.concatenate(rr)
-        bb.rows("totals", labels, rows_, np.concatenate(cc), np.ones(rows_.size), lower=tot["amount"].to_numpy(dtype=float))
+        bb.rows("totals", labels, rows_, Y + (ts - 1) * m + gi[rows_], np.ones(rows_.size), lower=tot["amount"].to_numpy(dtype=float))
 
     # ---- targets (good, t) with d > 0: y - d·s ≥ 0   (block "goods", as in the static plan)
     if obj.kind in ("ray", "sum-ray"):
@@ -438,19 +445,17 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
         k = len(ids)
         if k == 0:
             continue
-        Mc_ = M_.tocoo()
-        rr, cc, vv = [], [], []
-        for t in per:
-            rr.append((t - 1) * k + Mc_.row)
-            cc.append(col(X, n, np.full(Mc_.nnz, t), Mc_.col))
-            vv.append(Mc_.data)
-            if name == "labour" and E and len(lab_costs):
-                ce = tr.index.get_indexer(lab_costs["transfer"])
-                ck = ids.get_indexer(lab_costs["id"].astype(str))
-                ok = ck >= 0
-                rr.append((t - 1) * k + ck[ok])
-                cc.append(col(Mc, E, np.full(ok.sum(), t), ce[ok]))
-                vv.append(lab_costs["amount"].to_numpy(dtype=float)[ok])
+        tM, rM, cM, vM = _over_periods(M_.tocoo(), T)
+        rr, cc, vv = [(tM - 1) * k + rM], [col(X, n, tM, cM)], [vM]
+        if name == "labour" and E and len(lab_costs):
+            ce = tr.index.get_indexer(lab_costs["transfer"])
+            ck = ids.get_indexer(lab_costs["id"].astype(str))
+            ok = ck >= 0
+            ce, ck, ca = ce[ok], ck[ok], lab_costs["amount"].to_numpy(dtype=float)[ok]
+            tl, kl = np.repeat(per, ce.size), np.tile(np.arange(ce.size), T)
+            rr.append((tl - 1) * k + ck[kl])
+            cc.append(col(Mc, E, tl, ce[kl]))
+            vv.append(ca[kl])
         avail = avail_df.reindex(ids).to_numpy(dtype=float).T.ravel()
         mask = np.isfinite(avail)
         if mask.any():
@@ -480,16 +485,16 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
         if E:
             loss = tr["loss"].to_numpy(dtype=float)
             tlag = tr["lag"].to_numpy(dtype=np.int64)
-            for e in range(E):
-                for t in per:
-                    if t >= 2:  # leaves the source at the end of t - 1
-                        rr.append(np.array([(t - 1) * P + src[e]]))
-                        cc.append(np.array([col(Mc, E, np.array(t - 1), np.array(e))]))
-                        vv.append(np.array([surv[src[e], t - 1] * keep_rate[src[e]]]))
-                    if t - tlag[e] >= 1:  # arrives at the destination
-                        rr.append(np.array([(t - 1) * P + dst[e]]))
-                        cc.append(np.array([col(Mc, E, np.array(t - tlag[e]), np.array(e))]))
-                        vv.append(np.array([-(1.0 - loss[e])]))
+            tE, eE = np.repeat(per, E), np.tile(np.arange(E), T)
+            out_ = tE >= 2  # leaves the source at the end of t - 1
+            rr.append(((tE - 1) * P + src[eE])[out_])
+            cc.append(col(Mc, E, tE - 1, eE)[out_])
+            vv.append((surv[src[eE], tE - 1] * keep_rate[src[eE]])[out_])
+            ta = tE - tlag[eE]
+            in_ = ta >= 1  # arrives at the destination
+            rr.append(((tE - 1) * P + dst[eE])[in_])
+            cc.append(col(Mc, E, ta, eE)[in_])
+            vv.append(-(1.0 - loss[eE])[in_])
         upper = np.zeros((P, T))
         upper[:, 0] = surv[:, 0] * cap["initial"].to_numpy(dtype=float)
         bb.rows("stock", period_index(cap.index, T), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv),
@@ -497,24 +502,24 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
         # ---- terminal (pair): (1-δ)(K[T] - M_out[T]) + I[T+1-g] + (1-loss)M_in[T+1-lag] ≥ τ K0
         tpos = np.flatnonzero(term > 0)
         if tpos.size:
-            rr, cc, vv = [], [], []
-            for r_, p in enumerate(tpos):
-                rr.append(np.array([r_]))
-                cc.append(np.array([col(Kc, P, np.array(T), np.array(p))]))
-                vv.append(np.array([keep_rate[p]]))
-                if T + 1 - gest[p] >= 1:
-                    rr.append(np.array([r_]))
-                    cc.append(np.array([col(Ic, P, np.array(T + 1 - gest[p]), np.array(p))]))
-                    vv.append(np.array([1.0]))
-                for e in range(E):
-                    if src[e] == p:
-                        rr.append(np.array([r_]))
-                        cc.append(np.array([col(Mc, E, np.array(T), np.array(e))]))
-                        vv.append(np.array([-keep_rate[p]]))
-                    if dst[e] == p and T + 1 - tr["lag"].iloc[e] >= 1:
-                        rr.append(np.array([r_]))
-                        cc.append(np.array([col(Mc, E, np.array(T + 1 - int(tr["lag"].iloc[e])), np.array(e))]))
-                        vv.append(np.array([1.0 - float(tr["loss"].iloc[e])]))
+            rowof = np.full(P, -1)
+            rowof[tpos] = np.arange(tpos.size)
+            rr, cc, vv = [np.arange(tpos.size)], [col(Kc, P, np.full(tpos.size, T), tpos)], [keep_rate[tpos]]
+            ti = T + 1 - gest[tpos]
+            ok = ti >= 1
+            rr.append(np.flatnonzero(ok))
+            cc.append(col(Ic, P, ti[ok], tpos[ok]))
+            vv.append(np.ones(ok.sum()))
+            if E:
+                eo = np.flatnonzero(rowof[src] >= 0)  # stock leaving a pair with a terminal condition in T
+                rr.append(rowof[src[eo]])
+                cc.append(col(Mc, E, np.full(eo.size, T), eo))
+                vv.append(-keep_rate[src[eo]])
+                tlag = tr["lag"].to_numpy(dtype=np.int64)
+                ei = np.flatnonzero((rowof[dst] >= 0) & (T + 1 - tlag >= 1))  # stock arriving after T
+                rr.append(rowof[dst[ei]])
+                cc.append(col(Mc, E, T + 1 - tlag[ei], ei))
+                vv.append(1.0 - tr["loss"].to_numpy(dtype=float)[ei])
             bb.rows("terminal", pd.Index(cap.index[tpos], name="pair"), np.concatenate(rr), np.concatenate(cc),
                     np.concatenate(vv), lower=(term * cap["initial"].to_numpy(dtype=float))[tpos])
     if E:

@@ -20,8 +20,13 @@ from councilplan.solvers.base import Block, LinearProgram
 def period_index(ids: pd.Index | list[str], periods: int, *, start: int = 1) -> pd.MultiIndex:
     """``(id, period)`` labels in period-major order (all ids of period 1 first)."""
     ids = pd.Index(ids, dtype=object)
+    k = len(ids)
+    if ids.is_unique:  # codes directly: no factorisation of k·T labels
+        return pd.MultiIndex(levels=[ids, pd.RangeIndex(start, start + periods)],
+                             codes=[np.tile(np.arange(k), periods), np.repeat(np.arange(periods), k)],
+                             names=["id", "period"], verify_integrity=False)
     return pd.MultiIndex.from_arrays(
-        [np.tile(ids.to_numpy(), periods), np.repeat(np.arange(start, start + periods), len(ids))],
+        [np.tile(ids.to_numpy(), periods), np.repeat(np.arange(start, start + periods), k)],
         names=["id", "period"],
     )
 
