@@ -9,9 +9,10 @@ never change another council's data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +24,7 @@ from councilplan.store.db import Database
 from councilplan.store.tables import CouncilRow, MemberRow
 
 Scope = Literal["economy", "council"]
+T = TypeVar("T")
 
 #: action -> (least role, scope). The authorisation matrix test walks this table.
 PERMISSIONS: dict[str, tuple[Role, Scope]] = {
@@ -89,25 +91,47 @@ class Actor:
         return self.council.economy_id
 
 
-def _actor(session: Session, cred: HTTPAuthorizationCredentials | None) -> Actor:
+def _actor(db: Database, cred: HTTPAuthorizationCredentials | None) -> Actor:
+    # a short reading session of its own: the write transaction (and on SQLite the write lock) then
+    # spans only the route's body, which commits or rolls back in one thread (see `transactional`)
     if cred is None or not cred.credentials:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "send your token as 'Authorization: Bearer <token>'",
                             headers={"WWW-Authenticate": "Bearer"})
-    found = crud.member_by_token(session, cred.credentials)
+    with db.session(write=False) as s:
+        found = crud.member_by_token(s, cred.credentials)
+        s.expunge_all()
+        s.rollback()
     if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this token is not valid (unknown or revoked)",
                             headers={"WWW-Authenticate": "Bearer"})
     return Actor(*found)
 
 
-def current_member(session: SessionDep,
+def current_member(db: Annotated[Database, Depends(database)],
                    cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
-    return _actor(session, cred)
+    return _actor(db, cred)
 
 
-def current_viewer(session: ReadSessionDep,
-                   cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
-    return _actor(session, cred)
+current_viewer = current_member
+
+
+def transactional(fn: Callable[..., T]) -> Callable[..., T]:
+    """Wrap a writing route: whatever happens, its transaction ends inside the route's own thread.
+
+    Routes commit before they answer; on an error (a 403, a 422) the open transaction is rolled
+    back here at once, so SQLite's write lock is never held while waiting for another thread.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            session = kwargs.get("session")
+            if isinstance(session, Session) and session.in_transaction():
+                session.rollback()
+
+    return wrapper
 
 
 CurrentMember = Annotated[Actor, Depends(current_member)]

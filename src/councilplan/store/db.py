@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///councilplan.db"
+_LOCKED = "councilplan_write_lock"
 
 
 def default_url() -> str:
@@ -69,10 +71,25 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
+    # Writers of this process queue on a lock instead of polling SQLite's busy handler (which starves
+    # under load); the lock is taken at BEGIN IMMEDIATE and released when the connection goes back to
+    # the pool, i.e. after COMMIT or ROLLBACK. Other processes still wait through busy_timeout.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode == "IMMEDIATE" and not conn.info.get(_LOCKED):
+            writer.acquire()
+            conn.info[_LOCKED] = True
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+    def _release(_dbapi_conn: Any, record: Any, *_: Any) -> None:
+        if record is not None and record.info.pop(_LOCKED, False):
+            writer.release()
+
+    event.listen(engine.pool, "checkin", _release)
+    event.listen(engine.pool, "invalidate", _release)
 
 
 class Database:

@@ -56,7 +56,7 @@ class EconomyRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
-    files: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> CSV/TOML text
+    files: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)  # file name -> CSV/TOML text; loaded on use
     n_goods: Mapped[int] = mapped_column(Integer)
     n_processes: Mapped[int] = mapped_column(Integer)
     log_seq: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,6 +13,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    transactional,
 )
 from councilplan.api.schemas import (
     CouncilCreate,
@@ -41,6 +42,7 @@ def _check(session: SessionDep, economy_id: int, kind: str, population: float | 
 
 @router.post("/economies/{economy_id}/councils", status_code=status.HTTP_201_CREATED,
              response_model=CouncilCreated)
+@transactional
 def create_council(economy_id: int, body: CouncilCreate, session: SessionDep, actor: CurrentMember
                    ) -> CouncilCreated:
     """Create a council (admins); the answer carries a one-time invite for its first coordinator."""
@@ -72,6 +74,7 @@ def get_council(council_id: int, session: ReadSessionDep, actor: CurrentViewer) 
 
 
 @router.patch("/councils/{council_id}", response_model=CouncilPublic)
+@transactional
 def update_council(council_id: int, body: CouncilUpdate, session: SessionDep, actor: CurrentMember
                    ) -> CouncilPublic:
     """Change your own council's name, population or processes (coordinators)."""
@@ -91,6 +94,7 @@ def update_council(council_id: int, body: CouncilUpdate, session: SessionDep, ac
 
 
 @router.post("/councils/{council_id}/invites", status_code=status.HTTP_201_CREATED, response_model=InvitePublic)
+@transactional
 def create_invite(council_id: int, body: InviteCreate, session: SessionDep, actor: CurrentMember) -> InvitePublic:
     """A one-time invite into your own council (coordinators), with a role no higher than yours."""
     row = crud.get(session, CouncilRow, council_id, what="council")

@@ -6,7 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 
-from councilplan.api.deps import CurrentViewer, PageDep, ReadSessionDep, SessionDep, can_read
+from councilplan.api.deps import (
+    CurrentViewer,
+    PageDep,
+    ReadSessionDep,
+    SessionDep,
+    can_read,
+    transactional,
+)
 from councilplan.api.schemas import (
     ChainPublic,
     CouncilPublic,
@@ -43,6 +50,7 @@ def rules() -> list[dict[str, Any]]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EconomyCreated)
+@transactional
 def create_economy(body: EconomyCreate, session: SessionDep) -> EconomyCreated:
     """Store an economy (a built-in example or uploaded files, validated strictly) with its facilitation
     board; the caller becomes the board's admin and gets the admin token (shown once)."""

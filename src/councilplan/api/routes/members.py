@@ -13,6 +13,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    transactional,
 )
 from councilplan.api.schemas import (
     CouncilPublic,
@@ -31,6 +32,7 @@ router = APIRouter(tags=["members"])
 
 
 @router.post("/invites/accept", status_code=status.HTTP_201_CREATED, response_model=MemberWithToken)
+@transactional
 def accept_invite(body: InviteAccept, session: SessionDep) -> MemberWithToken:
     """Join a council with an invite code; the answer carries your bearer token (shown once)."""
     member, council, token = crud.accept_invite(session, code=body.code, name=body.name)
@@ -66,6 +68,7 @@ def _target(session: SessionDep, actor: CurrentMember, member_id: int, action: s
 
 
 @router.patch("/members/{member_id}", response_model=MemberPublic)
+@transactional
 def update_member(member_id: int, body: MemberUpdate, session: SessionDep, actor: CurrentMember) -> MemberPublic:
     """Change a member's name or role in your own council (coordinators; never above your own role)."""
     member, council = _target(session, actor, member_id, "members.update")
@@ -80,6 +83,7 @@ def update_member(member_id: int, body: MemberUpdate, session: SessionDep, actor
 
 
 @router.delete("/members/{member_id}", response_model=MemberPublic)
+@transactional
 def remove_member(member_id: int, session: SessionDep, actor: CurrentMember) -> MemberPublic:
     """Remove a member from your own council (coordinators); their token stops working."""
     member, council = _target(session, actor, member_id, "members.remove")

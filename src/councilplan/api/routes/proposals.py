@@ -18,6 +18,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    transactional,
 )
 from councilplan.api.schemas import Page, ProposalContent, ProposalCreate, ProposalPublic
 from councilplan.api.validation import check_proposal
@@ -47,17 +48,17 @@ def _validate(session: SessionDep, actor: Actor, rnd: RoundRow, body: ProposalCo
 
 @router.post("/rounds/{round_id}/proposals", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic,
              responses={200: {"model": ProposalPublic, "description": "the same client_key was stored before"}})
+@transactional
 def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, actor: CurrentMember,
                     response: Response) -> ProposalPublic:
     """Submit your council's proposal (delegates). Stored and committed before the answer."""
-    rnd = crud.get(session, RoundRow, round_id, what="round")
+    rnd = crud.lock_round(session, round_id, shared=True)
     council_id = body.council_id if body.council_id is not None else actor.council.id
     authorize(actor, "proposals.submit", economy_id=rnd.economy_id, council_id=council_id)
     if actor.council.kind == crud.BOARD:
         raise HTTPException(403, "the facilitation board makes no proposals; councils do")
     kind = body.kind or ("workplace" if actor.council.kind == "workplace" else "consumer")
     _validate(session, actor, rnd, body, kind)
-    rnd = crud.lock_round(session, round_id, shared=True)
     _open(rnd)
     key = body.client_key or uuid.uuid4().hex
     try:
@@ -112,6 +113,7 @@ def _own(session: SessionDep, actor: Actor, proposal_id: int, action: str) -> tu
 
 
 @router.put("/proposals/{proposal_id}", response_model=ProposalPublic)
+@transactional
 def revise_proposal(proposal_id: int, body: ProposalContent, session: SessionDep, actor: CurrentMember
                     ) -> ProposalPublic:
     """Revise your council's proposal while the round is open (delegates); its version goes up by one."""
@@ -124,6 +126,7 @@ def revise_proposal(proposal_id: int, body: ProposalContent, session: SessionDep
 
 
 @router.delete("/proposals/{proposal_id}", response_model=ProposalPublic)
+@transactional
 def withdraw_proposal(proposal_id: int, session: SessionDep, actor: CurrentMember) -> ProposalPublic:
     """Withdraw your council's proposal while the round is open (delegates)."""
     row, rnd = _own(session, actor, proposal_id, "proposals.withdraw")

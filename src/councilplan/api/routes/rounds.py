@@ -13,6 +13,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    transactional,
 )
 from councilplan.api.schemas import Page, PlanSummary, RoundAdvanced, RoundCreate, RoundPublic
 from councilplan.democracy.rules import available_rules
@@ -23,6 +24,7 @@ router = APIRouter(tags=["rounds"])
 
 
 @router.post("/economies/{economy_id}/rounds", status_code=status.HTTP_201_CREATED, response_model=RoundPublic)
+@transactional
 def create_round(economy_id: int, body: RoundCreate, session: SessionDep, actor: CurrentMember) -> RoundPublic:
     """Open a new round (admins); one round runs at a time per economy."""
     authorize(actor, "rounds.create", economy_id=economy_id)
@@ -63,24 +65,28 @@ def _advance(round_id: int, to: str, session: SessionDep, actor: CurrentMember) 
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundAdvanced)
+@transactional
 def close_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``open → closed``: no more proposals this iteration (admins)."""
     return _advance(round_id, "closed", session, actor)
 
 
 @router.post("/rounds/{round_id}/plan", response_model=RoundAdvanced)
+@transactional
 def plan_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``closed → planned``: aggregate the proposals with the round's rule and compute the plan (admins)."""
     return _advance(round_id, "planned", session, actor)
 
 
 @router.post("/rounds/{round_id}/publish", response_model=RoundAdvanced)
+@transactional
 def publish_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``planned → published``: publish the plan and costs; finishes the round when it converged or at the cap."""
     return _advance(round_id, "published", session, actor)
 
 
 @router.post("/rounds/{round_id}/reopen", response_model=RoundAdvanced)
+@transactional
 def reopen_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``published → open``: the next iteration, in which councils revise their proposals (admins)."""
     return _advance(round_id, "open", session, actor)
