@@ -27,10 +27,14 @@ def test_cli_list_run_compare(tmp_path: Path) -> None:
     pytest.importorskip("plotly")
     runner = CliRunner()
     res = runner.invoke(app, ["scenario", "list"])
-    assert res.exit_code == 0 and "war1941" in res.output and builtin_scenarios() == ["war1941"]
+    assert res.exit_code == 0 and "war1941" in res.output and builtin_scenarios() == ["war1941", "war1941_weapons"]
     res = runner.invoke(app, ["scenario", "run", "war1941", "--out", str(tmp_path / "w"), "--no-sensitivity"])
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "w" / "report.html").stat().st_size > 1000
+    report = (tmp_path / "w" / "report.html").read_text(encoding="utf-8")
+    # plotly is a shared script beside the report, not inlined: the report stays small
+    assert 1000 < len(report) < 500_000 and "<script src='plotly.min.js'>" in report
+    assert (tmp_path / "w" / "plotly.min.js").stat().st_size > 1_000_000
+    assert "1942 Q4" in report and "1941 Q3" in report  # quarter names, not period numbers
     assert (tmp_path / "w" / "plan" / "net_output.csv").is_file()
     res = runner.invoke(app, ["scenario", "compare", "war1941", "war1941", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0 and (tmp_path / "c" / "compare.html").is_file()

@@ -56,6 +56,13 @@ def check(
     directory: Annotated[Path, typer.Argument(help="economy directory (CSV or Parquet)")],
 ) -> None:
     """Validate an economy: files, ids, numbers, and that it can produce a surplus."""
+    from councilplan.scenarios.dynamic_format import is_dynamic, read_dynamic
+
+    if is_dynamic(directory):  # a dynamic directory (docs/dynamic-format.md): validate its time files too
+        dynamic = read_dynamic(directory)
+        dynamic.check()
+        console.print(f"[green]✓[/] dynamic: {dynamic.periods} periods, {len(dynamic.capital)} capital stocks, "
+                      f"{len(dynamic.transfers)} transfers, {len(dynamic.totals)} multi-period totals")
     economy = _load(directory, surplus_test=False)
     prod = productivity(economy)
     issue = prod.issue()

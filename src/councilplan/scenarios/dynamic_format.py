@@ -46,7 +46,14 @@ def is_dynamic(directory: str | Path) -> bool:
 
 
 def _csv(directory: Path, name: str) -> Table | None:
+    """A time file as text cells: ``NAME.csv``, or ``NAME.parquet`` (same stem and columns) when present."""
     path = directory / name
+    parquet = path.with_suffix(".parquet")
+    if parquet.is_file():
+        raw = pd.read_parquet(parquet)
+        frame = raw.astype(object).where(raw.notna(), None).map(lambda v: v if v is None else str(v))
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return Table(parquet.name, frame.reset_index(drop=True), header_lines=0)
     if not path.is_file():
         return None
     frame = pd.read_csv(path, dtype=str, skipinitialspace=True, keep_default_na=False, na_values=[""], comment=None)

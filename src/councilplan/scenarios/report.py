@@ -9,18 +9,30 @@ import pandas as pd
 
 from councilplan.scenarios.runner import ScenarioRun
 
+PLOTLY_JS = "plotly.min.js"
+
+
+def period_names(run: ScenarioRun) -> list[str]:
+    """Names of the periods (``period_names`` in ``dynamic.toml``), else ``1..T``."""
+    T = int(run.plan.meta.get("periods", len(run.plan.net_output.columns)))
+    names = [str(v) for v in run.plan.meta.get("period_names") or []]
+    return names if len(names) == T else [str(t) for t in range(1, T + 1)]
+
 
 def _figures(run: ScenarioRun, label: str = "") -> list[tuple[str, object]]:
     import plotly.graph_objects as go
 
     p = run.plan
     figs: list[tuple[str, object]] = []
+    names = period_names(run)
 
     def lines(frame: pd.DataFrame, title: str, ytitle: str) -> object:
         fig = go.Figure()
+        x = [names[int(t) - 1] for t in frame.columns]
         for idx, row in frame.iterrows():
-            fig.add_trace(go.Scatter(x=list(frame.columns), y=row.to_numpy(), mode="lines+markers", name=str(idx)))
-        fig.update_layout(title=f"{label}{title}", xaxis_title="period", yaxis_title=ytitle, height=420)
+            fig.add_trace(go.Scatter(x=x, y=row.to_numpy(), mode="lines+markers", name=str(idx)))
+        fig.update_layout(title=f"{label}{title}", xaxis_title=str(run.plan.meta.get("period_label", "period")),
+                          yaxis_title=ytitle, height=420)
         return fig
 
     figs.append(("Output paths", lines(p.net_output.loc[(p.net_output.abs() > 1e-9).any(axis=1)], "net output", "units")))
@@ -51,13 +63,21 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def write_report(runs: list[ScenarioRun], path: str | Path, title: str | None = None) -> Path:
-    """One self-contained HTML file (plotly inlined once) for one or more runs."""
+    """One HTML file for one or more runs; plotly is written once, as ``plotly.min.js`` beside it.
+
+    The script comes from the installed plotly package (no network); reports written to the same
+    directory share it.
+    """
     import plotly.io as pio
+    from plotly.offline import get_plotlyjs
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
+    js = out.parent / PLOTLY_JS
+    script = get_plotlyjs()
+    if not js.is_file() or js.stat().st_size != len(script.encode("utf-8")):
+        js.write_text(script, encoding="utf-8")
     parts = [f"<h1>{html.escape(title or ' vs '.join(r.scenario.name for r in runs))}</h1>"]
-    first = True
     for run in runs:
         p = run.plan
         cert = p.certificate
@@ -66,8 +86,16 @@ def write_report(runs: list[ScenarioRun], path: str | Path, title: str | None = 
                      f"{p.solver}; certificate: {html.escape(str(cert.as_dict() if cert else None))}</p>")
         if p.explanation is not None:
             parts.append(f"<p><b>why:</b> {html.escape(p.explanation.text)}</p>")
+        names = period_names(run)
         if len(run.comparison):
-            parts.append("<h3>Plan against published actual output</h3>" + _table(run.comparison))
+            comp = run.comparison.copy()
+            comp.insert(3, "periods", [f"{names[a - 1]} – {names[b - 1]}" for a, b in zip(comp["first"], comp["last"], strict=True)])
+            parts.append("<h3>Plan against published actual output</h3>" + _table(comp))
+        out_table = p.net_output.loc[(p.net_output.abs() > 1e-9).any(axis=1)].copy()
+        out_table.columns = names
+        parts.append("<h3>Net output by period</h3>" + _table(out_table.reset_index()))
+        for ev in p.meta.get("evacuation", []):
+            parts.append("<h3>Evacuation, from the published counts</h3>" + _table(pd.DataFrame([ev])))
         if len(run.sensitivity):
             parts.append("<h3>Assumptions: how the result moves across each range</h3>" + _table(run.sensitivity))
         if run.scenario.assumptions:
@@ -79,9 +107,8 @@ def write_report(runs: list[ScenarioRun], path: str | Path, title: str | None = 
             parts.append("<h3>Published inputs and their sources</h3>" + _table(pd.read_csv(sources)))
         for name, fig in _figures(run, f"{run.scenario.name}: " if len(runs) > 1 else ""):
             parts.append(f"<h3>{html.escape(name)}</h3>")
-            parts.append(pio.to_html(fig, full_html=False, include_plotlyjs=first))
-            first = False
+            parts.append(pio.to_html(fig, full_html=False, include_plotlyjs=False))
     style = "<style>body{font-family:sans-serif;margin:2em} table.t{border-collapse:collapse} .t td,.t th{padding:2px 8px;border-bottom:1px solid #ddd}</style>"
-    out.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title or 'scenario')}</title>{style}</head><body>"
+    out.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title or 'scenario')}</title>{style}<script src='{PLOTLY_JS}'></script></head><body>"
                    + "\n".join(parts) + "</body></html>", encoding="utf-8")
     return out

@@ -211,5 +211,8 @@ def plan_dynamic(
         transfers=transfers, scale=scale,
         labour_used=labour_used, prices=prices, certificate=cert, timings=timings, target=de.target.copy(),
         capacity_limit=capacity_limit(de, stock), iterations=res.iterations, explanation=explanation,
-        message=explanation.text if explanation else res.message, meta={"name": de.name, "periods": T},
+        message=explanation.text if explanation else res.message,
+        meta={"name": de.name, "periods": T, "period_names": list(de.meta.get("period_names", [])),
+              "period_label": str(de.meta.get("period_label", "period"))}
+        | ({"evacuation": de.meta["evacuation"]} if "evacuation" in de.meta else {}),
     )

@@ -96,6 +96,42 @@ class Evacuation(Shock):
     costs: dict[str, float] = field(default_factory=dict)
     labour: dict[str, float] = field(default_factory=dict)
     sectors: tuple[str, ...] | None = None
+    #: counted evacuation (optional): ``enterprises`` moved, each with ``plant_per_enterprise``
+    #: units of capital stock, set the share; ``wagon_loads`` × ``transport_per_wagon`` units of
+    #: ``transport_good``, spread over the plant moved, set its transport cost per unit
+    enterprises: float | None = None
+    plant_per_enterprise: float | None = None
+    wagon_loads: float | None = None
+    transport_per_wagon: float | None = None
+    transport_good: str = "transport"
+
+    def counted(self, de: DynamicEconomy, src: np.ndarray, ps: list[int]) -> tuple[float, dict[str, float], dict[str, float]]:
+        """``share`` and ``costs`` derived from counts; also returns the derivation (for the report).
+
+        plant moved ``P = enterprises · plant_per_enterprise``; the stock that can move is
+        ``K = Σ initial · survival`` of the source stocks on entering ``start``; the share per
+        period is ``min(1, P / (K · periods))``; transport per unit moved is
+        ``wagon_loads · transport_per_wagon / P``.
+        """
+        if self.enterprises is None:
+            return self.share, dict(self.costs), {}
+        if self.plant_per_enterprise is None:
+            raise PlanningInputError("evacuation: 'enterprises' needs 'plant_per_enterprise' (capital per enterprise)")
+        cap = de.capital
+        surv = de.survival.reindex(cap.index).fillna(1.0)[ps[0]].to_numpy(dtype=float)
+        movable = float((cap["initial"].to_numpy(dtype=float) * surv)[src].sum())
+        plant = float(self.enterprises) * float(self.plant_per_enterprise)
+        share = min(1.0, plant / (movable * len(ps))) if movable > 0 else 0.0
+        costs = dict(self.costs)
+        derived = {"enterprises": float(self.enterprises), "plant_moved": plant, "movable_stock": movable,
+                   "share": share}
+        if self.wagon_loads is not None:
+            if self.transport_per_wagon is None:
+                raise PlanningInputError("evacuation: 'wagon_loads' needs 'transport_per_wagon'")
+            per_unit = float(self.wagon_loads) * float(self.transport_per_wagon) / plant if plant > 0 else 0.0
+            costs[self.transport_good] = costs.get(self.transport_good, 0.0) + per_unit
+            derived |= {"wagon_loads": float(self.wagon_loads), "transport_per_unit": per_unit}
+        return share, costs, derived
 
     def apply(self, de: DynamicEconomy) -> DynamicEconomy:
         procs = de.base.processes
@@ -106,6 +142,7 @@ class Evacuation(Shock):
         if src.size == 0:
             raise PlanningInputError(f"evacuation: no capital stock is held in region '{self.source}'")
         ps = _span(de, self.start, self.end)
+        share, cost_of, derived = self.counted(de, src, ps)
         new_cap = cap.copy()
         rows, costs = [], []
         for i in src:
@@ -120,14 +157,16 @@ class Evacuation(Shock):
                 new_cap.loc[dest_pair] = row
             tid = f"evacuate:{cap.index[i]}>{self.dest}"
             rows.append({"transfer": tid, "source": cap.index[i], "dest": dest_pair, "lag": float(self.lag),
-                         "loss": self.loss, "share": self.share, "first": float(ps[0]), "last": float(ps[-1])})
-            costs += [{"transfer": tid, "kind": "good", "id": k, "amount": float(v)} for k, v in self.costs.items()]
+                         "loss": self.loss, "share": share, "first": float(ps[0]), "last": float(ps[-1])})
+            costs += [{"transfer": tid, "kind": "good", "id": k, "amount": float(v)} for k, v in cost_of.items()]
             costs += [{"transfer": tid, "kind": "labour", "id": k, "amount": float(v)} for k, v in self.labour.items()]
         out = de.with_capital(new_cap)
         tr = pd.DataFrame(rows).set_index("transfer")
         transfers = pd.concat([de.transfers, tr[list(de.transfers.columns)]]) if len(de.transfers) else tr[
             ["source", "dest", "lag", "loss", "share", "first", "last"]]
         tc = pd.DataFrame(costs, columns=["transfer", "kind", "id", "amount"])
+        if derived:
+            out = out.replace(meta=out.meta | {"evacuation": [*out.meta.get("evacuation", []), derived]})
         return out.replace(transfers=transfers, transfer_costs=pd.concat([de.transfer_costs, tc], ignore_index=True)
                            if len(de.transfer_costs) else tc)
 
@@ -302,7 +341,8 @@ def set_value(de: DynamicEconomy, location: str, value: float) -> DynamicEconomy
 
     Locations (ids may be shell patterns): ``input:PROCESS:GOOD``,
     ``labour:PROCESS``, ``capital:STOCK:COLUMN``, ``schedule:KIND:ID[:PERIOD]``
-    with KIND one of labour, resource, capacity, target, floor, supply.
+    with KIND one of labour, resource, capacity, target, floor, supply;
+    ``floor_share:GOOD[:PERIODS]`` (floor = value × target); ``transfer:ID:COLUMN``; ``total:GOOD``.
     """
     mul = location.startswith("*")
     parts = location.lstrip("*").split(":")
@@ -349,13 +389,20 @@ def set_value(de: DynamicEconomy, location: str, value: float) -> DynamicEconomy
         sel = match(tr.index, ":".join(parts[1:-1]))
         tr.loc[sel, parts[-1]] = tr.loc[sel, parts[-1]] * value if mul else value
         return de.replace(transfers=tr)
+    if kind == "floor_share" and len(parts) in (2, 3):
+        # floor = value × target (value multiplies the floor instead with a leading *)
+        rows = match(de.target.index, parts[1])
+        cols = list(de.floor.columns) if len(parts) == 2 else [int(p) for p in parts[2].split(",")]
+        fl = de.floor.copy()
+        fl.loc[rows, cols] = fl.loc[rows, cols] * value if mul else de.target.loc[rows, cols] * value
+        return de.replace(floor=fl)
     if kind == "total" and len(parts) == 2:
         tot = de.totals.copy()
         sel = match(pd.Index(tot["good"]), parts[1])
         tot.loc[sel, "amount"] = tot.loc[sel, "amount"] * value if mul else value
         return de.replace(totals=tot)
     raise PlanningInputError(f"cannot read assumption location '{location}'; write input:P:G, labour:P, total:GOOD, "
-                             "capital:STOCK:COLUMN or schedule:KIND:ID[:PERIOD]")
+                             "floor_share:GOOD[:PERIODS], capital:STOCK:COLUMN or schedule:KIND:ID[:PERIOD]")
 
 
 def read_scenario(path: str | Path) -> Scenario:
@@ -367,6 +414,14 @@ def read_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise PlanningInputError(f"{p}: invalid TOML ({exc})") from None
+    base_dir = p.parent
+    if "extends" in data:  # a variant: the parent's tables, with this file's keys on top
+        parent_path = (p.parent / str(data["extends"])).resolve()
+        parent = tomllib.loads(parent_path.read_text(encoding="utf-8"))
+        if "base" not in data:
+            base_dir = parent_path.parent
+        assumptions_ = parent.get("assumptions", {}) | data.get("assumptions", {})
+        data = parent | {k: v for k, v in data.items() if k != "extends"} | {"assumptions": assumptions_}
     if "base" not in data:
         raise PlanningInputError(f"{p}: needs a line base = \"<dynamic economy directory>\"")
     assumptions = []
@@ -382,7 +437,7 @@ def read_scenario(path: str | Path) -> Scenario:
         make_shock(_resolve(spec, {a.name: a.central for a in assumptions}))  # validate early
     return Scenario(
         name=str(data.get("name", p.stem)), description=str(data.get("description", "")),
-        base=(p.parent / str(data["base"])).resolve(), objective=dict(data.get("objective", {"kind": "sum-ray"})),
+        base=(base_dir / str(data["base"])).resolve(), objective=dict(data.get("objective", {"kind": "sum-ray"})),
         shocks=tuple(data.get("shock", [])), assumptions=tuple(assumptions),
         actual=pd.DataFrame(data.get("actual", [])), path=p,
     )
