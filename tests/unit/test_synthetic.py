@@ -162,3 +162,21 @@ def test_large_parquet_errors_are_reported(tmp_path: object) -> None:
     messages = [(i.file, i.line, i.message) for i in err.value.issues]
     assert ("inputs.parquet", 4, "unknown good id 'nowhere'") in messages
     assert ("inputs.parquet", len(inputs), "duplicate (process, good) pair") in messages
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (["p1", "p2", "p3"], False),
+    ([" p1", "p2", "p3"], True),
+    (["p1", "p2\t", "p3"], True),
+    (["p1", "", None, "p3"], False),
+    (["p1", "p\u00a0", "p3"], True),  # non-ASCII: strip to be safe
+])
+def test_strip_is_skipped_only_for_clean_ids(values: list[str | None], expected: bool) -> None:
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    from councilplan.model.validate import _may_need_strip
+
+    s = pd.Series(["x"] * 3 + values, dtype="str").iloc[3:]  # a slice: offsets do not start at 0
+    assert _may_need_strip(s) is expected
+    assert _may_need_strip(pd.Series(values, dtype=object)) is True  # not Arrow: always strip

@@ -105,9 +105,13 @@ class Economy:
             {"amount": 0.0, "weight": 1.0, "floor": 0.0}, index=goods.index, dtype=float
         )
         if targets is not None:
+            pos = tg.index.get_indexer(targets.index) if targets.index.is_unique else np.array([-1])
             for col in TARGET_COLUMNS:
                 if col in targets:
-                    tg.loc[targets.index, col] = targets[col].astype(float).to_numpy()
+                    if (pos >= 0).all():  # one look-up for all columns (same result as .loc)
+                        tg.iloc[pos, tg.columns.get_loc(col)] = targets[col].astype(float).to_numpy()
+                    else:
+                        tg.loc[targets.index, col] = targets[col].astype(float).to_numpy()
         return cls(
             goods=goods,
             processes=processes,

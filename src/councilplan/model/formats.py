@@ -203,12 +203,12 @@ def _entities(checker: Checker, table: Table | None, required: tuple[str, ...], 
     if table is None or not checker.columns(table, required):
         return None
     ids = checker.ids(table, "id", what)
-    checker.unique(table, ids, "id", what)
+    dup = checker.unique(table, ids, "id", what)
     keep = [c for c in table.frame.columns if c not in ("id", "capacity")]
     frame = table.frame[keep].copy()
     frame.index = pd.Index(ids.to_numpy(), dtype=object, name="id")
     # duplicates are reported above; keep the first so that later checks still run
-    return frame[~frame.index.duplicated(keep="first")]
+    return frame[~dup] if dup.any() else frame
 
 
 def _limits(checker: Checker, table: Table, lab: pd.Series, res: pd.Series, cap: pd.Series,
@@ -227,7 +227,7 @@ def _limits(checker: Checker, table: Table, lab: pd.Series, res: pd.Series, cap:
         if not sel.any():
             continue
         sub_rows = np.flatnonzero(sel)
-        codes = index.get_indexer(ids[sel])
+        codes = checker.positions(index, ids[sel])
         unknown = np.flatnonzero(codes < 0)
         for pos in unknown[:10]:
             checker.add(table.name, f"unknown {name} id '{ids[sel].iloc[pos]}'", f"define it in {where} or correct the spelling",

@@ -51,8 +51,58 @@ def _arrow_positions(values: Any, value_set: Any) -> np.ndarray:
         pos = np.asarray(pc.index_in(runs, value_set=value_set).fill_null(-1).to_numpy(zero_copy_only=False))
     pos = pos.astype(np.intp)
     if len(runs) != n:
-        pos = pos[np.cumsum(head) - 1]
+        pos = np.repeat(pos, np.diff(np.append(starts, n)))
     return pos
+
+
+def _whitespace_byte(b: np.ndarray) -> np.ndarray:
+    """Bytes that may begin or end whitespace: ASCII space, \\t-\\r, or any non-ASCII byte."""
+    return (b == 32) | ((b >= 9) & (b <= 13)) | (b >= 0x80)
+
+
+def _may_need_strip(s: pd.Series) -> bool:
+    """False only when no Arrow string of ``s`` starts or ends with whitespace.
+
+    Looks at the first and last byte of each value in the Arrow buffers (no copy),
+    so that ``.str.strip()`` over millions of clean ids can be skipped.
+    """
+    try:
+        import pyarrow as pa
+
+        chunks = pa.chunked_array(s.array.__arrow_array__()).chunks
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return True
+    for chunk in chunks:
+        if pa.types.is_large_string(chunk.type):
+            width: type = np.int64
+        elif pa.types.is_string(chunk.type):
+            width = np.int32
+        else:
+            return True
+        _, offsets, data = chunk.buffers()
+        if data is None or len(chunk) == 0:
+            continue
+        off: np.ndarray = np.frombuffer(offsets, dtype=width)[chunk.offset: chunk.offset + len(chunk) + 1]
+        raw = np.frombuffer(data, dtype=np.uint8)
+        start, stop = off[:-1], off[1:]
+        full = stop > start
+        if _whitespace_byte(raw[start[full]]).any() or _whitespace_byte(raw[stop[full] - 1]).any():
+            return True
+    return False
+
+
+def _all_distinct(ids: pd.Series) -> bool:
+    """True when the Arrow-backed ``ids`` are all distinct (one Arrow hash pass); False if unsure."""
+    if len(ids) < ARROW_LOOKUP_MIN or not hasattr(ids.array, "__arrow_array__"):
+        return False
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.chunked_array(ids.array.__arrow_array__())
+        return bool(pc.count_distinct(values, mode="all").as_py() == len(values))
+    except (ImportError, AttributeError, TypeError, ValueError, NotImplementedError):
+        return False
 
 
 @dataclass
@@ -74,7 +124,7 @@ class Checker:
 
     issues: list[Issue] = field(default_factory=list)
     #: arrow copies of the id indexes looked up in (``id(index)`` → (index, arrow array))
-    _arrow_sets: dict[int, tuple[pd.Index, Any]] = field(default_factory=dict, repr=False)
+    _arrow_sets: dict[int, tuple[pd.Index, Any | None]] = field(default_factory=dict, repr=False)
 
     def add(self, file: str, message: str, fix: str, line: int | None = None, column: str | None = None) -> None:
         self.issues.append(Issue(file=file, message=message, fix=fix, line=line, column=column))
@@ -91,24 +141,27 @@ class Checker:
             more = bad.size - MAX_ROWS_REPORTED
             self.add(table.name, f"{message} in {more} more rows", fix, None, column)
 
-    def _positions(self, known: pd.Index, ids: pd.Series) -> np.ndarray:
+    def positions(self, known: pd.Index, ids: pd.Series) -> np.ndarray:
         """``known.get_indexer(ids)``, hashed by Arrow when ``ids`` are Arrow strings.
 
         pandas would first copy millions of Arrow strings into Python objects; the
         Arrow kernel ``index_in`` looks them up where they lie (same result: the
         position in ``known``, or -1).
         """
-        if len(ids) >= ARROW_LOOKUP_MIN and hasattr(ids.array, "__arrow_array__") and known.is_unique:
+        if len(ids) >= ARROW_LOOKUP_MIN and hasattr(ids.array, "__arrow_array__"):
             try:
                 import pyarrow as pa
+                import pyarrow.compute as pc
 
                 values = pa.chunked_array(ids.array.__arrow_array__())
                 cached = self._arrow_sets.get(id(known))
                 if cached is None or cached[0] is not known:
-                    cached = (known, pa.array(np.asarray(known, dtype=object), from_pandas=True))
+                    arrow_known = pa.array(np.asarray(known, dtype=object), from_pandas=True)
+                    unique = pc.count_distinct(arrow_known, mode="all").as_py() == len(arrow_known)
+                    cached = (known, arrow_known if unique else None)
                     self._arrow_sets[id(known)] = cached
-                value_set = cached[1].cast(values.type)
-                return _arrow_positions(values, value_set)
+                if cached[1] is not None:  # (get_indexer below refuses a non-unique index)
+                    return _arrow_positions(values, cached[1].cast(values.type))
             except (ImportError, TypeError, ValueError, AttributeError, NotImplementedError):  # e.g. not strings
                 pass
         return np.asarray(known.get_indexer(ids))
@@ -131,12 +184,17 @@ class Checker:
     def ids(self, table: Table, column: str, what: str) -> pd.Series:
         """Check an id column: not empty, and return it as strings."""
         s = table.frame[column]
-        stripped = s.astype(str).str.strip()
+        stripped = s.astype(str)
+        if _may_need_strip(stripped):
+            stripped = stripped.str.strip()
         empty = s.isna().to_numpy() | (stripped == "").to_numpy()
         self.rows(table, empty, column, f"empty {what} id", f"give every row a {what} id")
         return stripped
 
-    def unique(self, table: Table, ids: pd.Series, column: str, what: str) -> None:
+    def unique(self, table: Table, ids: pd.Series, column: str, what: str) -> np.ndarray:
+        """Report repeated ids; return the mask of repeats (each id's first row is not one)."""
+        if _all_distinct(ids):
+            return np.zeros(len(ids), dtype=bool)
         dup = ids.duplicated(keep="first").to_numpy()
         bad = np.flatnonzero(dup)
         for pos in bad[:MAX_ROWS_REPORTED]:
@@ -150,10 +208,11 @@ class Checker:
             )
         if bad.size > MAX_ROWS_REPORTED:
             self.add(table.name, f"{bad.size - MAX_ROWS_REPORTED} more duplicate {what} ids", "remove the duplicates", None, column)
+        return dup
 
     def known(self, table: Table, ids: pd.Series, column: str, known: pd.Index, what: str, where: str) -> np.ndarray:
         """Codes of ``ids`` in ``known``; unknown ids are reported and coded -1."""
-        codes = self._positions(known, ids)
+        codes = self.positions(known, ids)
         unknown = codes < 0
         bad = np.flatnonzero(unknown)
         for pos in bad[:MAX_ROWS_REPORTED]:
