@@ -244,16 +244,22 @@ class PDLPSolver(Solver):
 
     def __init__(self, progress: ProgressCallback | None = None) -> None:
         self.progress = progress
+        #: (shape, primal weight, step size) of the last solve, reused by warm starts
+        self.memory: tuple[tuple[int, int], float, float] | None = None
 
     def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:
-        return _PDHG(lp, options, self.progress).run(self.status_map)
+        res = _PDHG(lp, options, self.progress, self.memory).run(self.status_map)
+        if res.status is Status.OPTIMAL:
+            self.memory = (lp.shape, float(res.extra["primal_weight"]), float(res.extra["step_size"]))
+        return res
 
 
 class _PDHG:
     """One solve's state (kept out of :class:`PDLPSolver` so the solver is reusable)."""
 
-    def __init__(self, lp: LinearProgram, options: SolveOptions, progress: ProgressCallback | None) -> None:
-        self.lp, self.opts, self.progress = lp, options, progress
+    def __init__(self, lp: LinearProgram, options: SolveOptions, progress: ProgressCallback | None,
+                 memory: tuple[tuple[int, int], float, float] | None = None) -> None:
+        self.lp, self.opts, self.progress, self.memory = lp, options, progress, memory
         ex = options.extra
         self.tol = float(options.tol)
         self.max_iter = int(ex.get("max_iter", 1_000_000))
@@ -301,6 +307,9 @@ class _PDHG:
         cn, bn = float(np.linalg.norm(S.c)), float(np.linalg.norm(np.concatenate(
             [S.rl[np.isfinite(S.rl)], S.ru[np.isfinite(S.ru)]])))
         omega = cn / bn if cn > 1e-10 and bn > 1e-10 else 1.0
+        if self.opts.warm_start is not None and self.memory is not None and self.memory[0] == (m, n):
+            # re-solving after a change of goals: the last solve's primal weight and step size
+            _, omega, eta = self.memory
         if "primal_weight" in self.opts.extra:
             omega = float(self.opts.extra["primal_weight"])
         k = 0  # accepted iterations
@@ -398,7 +407,7 @@ class _PDHG:
         status = status_map[native]
         res = LPResult(status=status, iterations=k, native_status=native,
                        message=f"PDHG {native} after {k} iterations ({restarts} restarts, {seconds:.2f}s)",
-                       extra={"restarts": restarts, "steps": total_steps, "primal_weight": omega,
+                       extra={"restarts": restarts, "steps": total_steps, "primal_weight": omega, "step_size": eta,
                               "kernels": ops.name, "seconds": seconds})
         if status in (Status.OPTIMAL, Status.INTERRUPTED, Status.ITERATION_LIMIT, Status.TIME_LIMIT):
             res.x = np.clip(xo, lp.col_lower, lp.col_upper)

@@ -22,7 +22,9 @@ Gauss–Seidel converge for both systems. Methods:
 ``"bicgstab"``
     scipy's BiCGSTAB with the Jacobi preconditioner ``diag(I - A)``.
 
-All stop at a relative residual ``‖y - (I - A) x‖₂ / ‖y‖₂ ≤ tol`` (default 1e-9),
+``"auto"`` is BiCGSTAB: it won the measurements in ``bench/firstorder.py`` (about
+17 iterations, 34 mat-vecs, at 10^6 goods against 54 Gauss–Seidel sweeps and 95
+Jacobi steps for both systems). All stop at a relative residual ``‖y - (I - A) x‖₂ / ‖y‖₂ ≤ tol`` (default 1e-9),
 checked with one true mat-vec at the end. Values are float64, indices of the
 caller's CSR matrix are used as they are (int32 for fewer than 2³¹ non-zeros),
 and the hot loop allocates nothing.
@@ -136,7 +138,7 @@ def _solve(A: Any, b: Any, *, transpose: bool, tol: float, method: Method, maxit
     if bnorm == 0.0:
         return LeontiefSolution(np.zeros(n), 0, 0.0, "trivial", 0.0)
     if method == "auto":
-        method = "gauss-seidel" if HAVE_NUMBA else "bicgstab"
+        method = "bicgstab"
     diag = _diag(M)
     x = np.zeros(n) if x0 is None else np.array(x0, dtype=np.float64)
     target = tol * bnorm
@@ -188,6 +190,9 @@ def _solve(A: Any, b: Any, *, transpose: bool, tol: float, method: Method, maxit
             raise NotProductiveError("BiCGSTAB broke down: is the technology productive (ρ(A) < 1)?")
     else:
         raise ValueError(f"unknown method '{method}'; choose auto, gauss-seidel, jacobi or bicgstab")
+    if rhs.min() >= 0.0 and x.min() < -1e-9 * float(np.abs(x).max()):
+        raise NotProductiveError("a non-negative demand needs negative output: the technology is not "
+                                 "productive (ρ(A) ≥ 1; check the columns of A that sum to 1 or more)")
     res = _residual(M, rhs, x, transpose) / bnorm
     return LeontiefSolution(x, it, res, method, time.perf_counter() - t0)
 

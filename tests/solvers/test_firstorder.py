@@ -1,0 +1,98 @@
+"""The first-order backend (pdlp): planted optima, warm starts, interruption, both cores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import councilplan as cp
+from councilplan.model.planted import planted_economy
+from councilplan.planning.problem import build_problem
+from councilplan.solvers import PDLPSolver, SolveOptions, Status, certify, get_solver
+from councilplan.solvers._pdhg_kernels import HAVE_NUMBA
+from councilplan.solvers.firstorder import Progress
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[object, object]:
+    pe = planted_economy(300, seed=5, resources=2)
+    return pe, build_problem(pe.economy, "min-labour")
+
+
+def test_registered_with_capabilities() -> None:
+    s = get_solver("pdlp")
+    assert {"warm_start", "interrupt", "large_scale"} <= s.capabilities
+
+
+@pytest.mark.parametrize("size", [50, 300])
+def test_planted_optimum_recovered(size: int) -> None:
+    pe = planted_economy(size, seed=size, resources=1)
+    lp = build_problem(pe.economy, "min-labour")
+    res = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-7))
+    assert res.status is Status.OPTIMAL, res.message
+    cert = certify(lp, res.x, res.row_dual)
+    assert cert.within(1e-7)
+    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-5)
+    assert cert.dual_objective == pytest.approx(pe.objective, rel=1e-5)
+    # the planted point certifies itself (the binding labour limit makes the duals non-unique)
+    assert certify(lp, pe.x, pe.row_dual()).within(1e-12)
+
+
+def test_plan_with_pdlp_reports_certificate(planted: tuple) -> None:  # type: ignore[type-arg]
+    pe, _ = planted
+    p = cp.plan(pe.economy, "min-labour", "pdlp", SolveOptions(tol=1e-5), with_values=False)
+    assert p.status is Status.OPTIMAL and p.certificate is not None
+    assert p.certificate.within(1e-5)
+    assert p.objective == pytest.approx(pe.objective, rel=1e-3)
+
+
+def test_warm_start_needs_fewer_iterations(planted: tuple) -> None:  # type: ignore[type-arg]
+    pe, lp = planted
+    s = PDLPSolver()
+    cold_solver = PDLPSolver()
+    first = s.solve_lp(lp, SolveOptions(tol=1e-4))
+    assert first.status is Status.OPTIMAL
+    # a council vote: one percent more of every fiftieth good
+    econ = pe.economy
+    t = econ.targets.copy()
+    t.iloc[::50, t.columns.get_loc("amount")] *= 1.01
+    lp2 = build_problem(econ.with_targets(t), "min-labour")
+    cold = cold_solver.solve_lp(lp2, SolveOptions(tol=1e-4))
+    warm = s.solve_lp(lp2, SolveOptions(tol=1e-4, warm_start=(first.x, first.row_dual)))
+    assert cold.status is Status.OPTIMAL and warm.status is Status.OPTIMAL
+    assert warm.iterations < cold.iterations
+    assert certify(lp2, warm.x, warm.row_dual).primal_objective == pytest.approx(
+        certify(lp2, cold.x, cold.row_dual).primal_objective, rel=1e-3)
+
+
+def test_ctrl_c_returns_best_iterate(planted: tuple) -> None:  # type: ignore[type-arg]
+    _, lp = planted
+    seen: list[Progress] = []
+
+    def progress(p: Progress) -> None:
+        seen.append(p)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    res = PDLPSolver(progress=progress).solve_lp(lp, SolveOptions(tol=1e-12, extra={"check_every": 8}))
+    assert res.status is Status.INTERRUPTED
+    assert res.x is not None and res.row_dual is not None
+    assert [p.iteration for p in seen] == [8, 16, 24]
+    cert = certify(lp, res.x, res.row_dual)
+    assert cert.primal_residual < 1.0  # a certified, if not optimal, best-so-far
+
+
+def test_iteration_limit_is_a_status(planted: tuple) -> None:  # type: ignore[type-arg]
+    _, lp = planted
+    res = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-12, extra={"max_iter": 128}))
+    assert res.status is Status.ITERATION_LIMIT and res.x is not None
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed (pip install councilplan[fast])")
+def test_numba_and_numpy_cores_agree(planted: tuple) -> None:  # type: ignore[type-arg]
+    _, lp = planted
+    a = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-6, extra={"kernels": "numpy"}))
+    b = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-6, extra={"kernels": "numba"}))
+    assert a.extra["kernels"] == "numpy" and b.extra["kernels"] == "numba"
+    assert a.iterations == b.iterations
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-6, atol=1e-8)
