@@ -1,0 +1,62 @@
+"""The first-order backend agrees with HiGHS on random economies (objectives to 1e-4).
+
+``ray`` and ``harmony`` plans are always feasible (``x = 0`` meets zero floors);
+``min-labour`` is checked on planted economies, which are feasible by construction
+(infeasible goals may end in an iteration limit rather than a certificate).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from councilplan.model.synthetic import random_economy
+from councilplan.planning.problem import build_problem
+from councilplan.solvers import SolveOptions, Status, certify, get_solver
+
+from .strategies import activity_economies
+
+
+def _objectives(lp) -> tuple[Status, Status, float, float]:  # type: ignore[no-untyped-def]
+    ref = get_solver("highs").solve_lp(lp, SolveOptions(tol=1e-9))
+    fo = get_solver("pdlp").solve_lp(lp, SolveOptions(tol=1e-8, extra={"max_iter": 20_000}))
+    if ref.status is not Status.OPTIMAL:
+        return ref.status, fo.status, 0.0, 0.0
+    return (ref.status, fo.status, certify(lp, ref.x, ref.row_dual).primal_objective,
+            certify(lp, fo.x, fo.row_dual).primal_objective)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(3, 40), seed=st.integers(0, 10_000), alt=st.sampled_from([0.0, 0.3, 0.6]),
+       objective=st.sampled_from(["ray", "harmony"]))
+def test_random_economies(n: int, seed: int, alt: float, objective: str) -> None:
+    e = random_economy(n, seed=seed, alt_share=alt, inputs_per_good=3, resources=1, capacity_share=0.3)
+    lp = build_problem(e, objective)  # type: ignore[arg-type]
+    ref_status, status, ref, got = _objectives(lp)
+    assert status is ref_status
+    if ref_status is Status.OPTIMAL:
+        assert got == pytest.approx(ref, rel=1e-4, abs=1e-4)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(e=activity_economies(), objective=st.sampled_from(["ray", "harmony"]))
+def test_joint_production(e, objective: str) -> None:  # type: ignore[no-untyped-def]
+    lp = build_problem(e, objective)
+    ref_status, status, ref, got = _objectives(lp)
+    assert status is ref_status
+    if ref_status is Status.OPTIMAL:
+        assert got == pytest.approx(ref, rel=1e-4, abs=1e-4)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(3, 60), seed=st.integers(0, 10_000), alt=st.sampled_from([0.0, 0.3, 0.6]))
+def test_planted_min_labour(n: int, seed: int, alt: float) -> None:
+    from councilplan.model.planted import planted_economy
+
+    pe = planted_economy(n, seed=seed, alt_share=alt, inputs_per_good=3, resources=1)
+    lp = build_problem(pe.economy, "min-labour")
+    ref_status, status, ref, got = _objectives(lp)
+    assert ref_status is Status.OPTIMAL and status is Status.OPTIMAL
+    assert ref == pytest.approx(pe.objective, rel=1e-9)
+    assert got == pytest.approx(ref, rel=1e-4, abs=1e-4)
