@@ -181,7 +181,7 @@ def revise_demand(demand: dict[str, float], result: dict[str, Any], step: float 
 def _policy() -> Any:
     """The democratic layer's simulated-council revision policy when it exists, else :func:`revise_demand`."""
     try:
-        from councilplan.democracy import rounds as drounds  # type: ignore[attr-defined]
+        from councilplan.democracy import rounds as drounds
     except ImportError:
         return revise_demand
     return getattr(drounds, "revise_demand", revise_demand)
