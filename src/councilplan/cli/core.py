@@ -118,16 +118,28 @@ def print_plan(p: Plan, economy: Economy) -> None:
 def plan_cmd(
     directory: Annotated[Path, typer.Argument(help="economy directory")],
     objective: Annotated[ObjectiveName, typer.Option(help="what to optimise")] = ObjectiveName.ray,
-    solver: Annotated[str, typer.Option(help=f"solver backend ({', '.join(available_solvers())})")] = "highs",
+    solver: Annotated[str, typer.Option(help=f"solver backend ({', '.join(available_solvers())}); "
+                                         "auto: HiGHS for small plans, pdlp for large")] = "highs",
     out: Annotated[Path | None, typer.Option(help="write the plan directory here")] = None,
-    tol: Annotated[float, typer.Option(help="certificate tolerance")] = 1e-7,
+    tol: Annotated[float | None, typer.Option(help="certificate tolerance [default: 1e-7 for highs, "
+                                                    "1e-4 for pdlp and auto]")] = None,
     time_limit: Annotated[float | None, typer.Option(help="seconds")] = None,
 ) -> None:
     """Compute a certified optimal plan and print what every target costs."""
     economy = _load(directory)
-    with console.status(f"planning ({objective.value}, {solver}) …"):
-        p = plan(economy, objective.value, solver, SolveOptions(tol=tol, time_limit=time_limit))
+    from councilplan.cli.generate import progress_solver
+
+    if tol is None:
+        tol = 1e-7 if solver == "highs" else 1e-4
+    with console.status(f"planning ({objective.value}, {solver}) …") as status:
+        backend = progress_solver(solver, status)
+        p = plan(economy, objective.value, backend, SolveOptions(tol=tol, time_limit=time_limit))
     print_plan(p, economy)
+    if not p.optimal and p.certificate is not None:
+        c = p.certificate
+        console.print(f"best plan so far ({p.iterations} iterations): objective {_fmt(c.primal_objective, 10)}; "
+                      f"primal residual {c.primal_residual:.1e}, dual residual {c.dual_residual:.1e}, "
+                      f"gap {c.gap:.1e} (not optimal)")
     if out is not None:
         p.write(out)
         console.print(f"plan written to {out}")

@@ -12,12 +12,20 @@ from councilplan.solvers.base import (
 )
 from councilplan.solvers.firstorder import PDLPSolver
 from councilplan.solvers.highs import HighsSolver
-from councilplan.solvers.registry import available_solvers, get_solver, register, registered_solvers
+from councilplan.solvers.registry import (
+    AutoSolver,
+    available_solvers,
+    get_solver,
+    register,
+    registered_solvers,
+)
 
 register(HighsSolver)
 register(PDLPSolver)
+register(AutoSolver)
 
 __all__ = [
+    "AutoSolver",
     "Block",
     "Certificate",
     "HighsSolver",
