@@ -1,0 +1,132 @@
+"""Benchmark of the first-order backend and the Leontief fast path (issue 3).
+
+Usage::
+
+    python bench/firstorder.py [--sizes 1e3,1e4,1e5] [--leontief-sizes 1e3,1e4,1e5,1e6]
+                               [--highs-limit 60] [--tol 1e-4] [--seed 0]
+
+Every row runs in its own process, so ``peak MiB`` is that run's peak resident
+memory (generation included). Columns:
+
+* ``pdlp`` rows: a planted economy (``councilplan.model.planted``: 1.3 processes
+  per good, 8 inputs each, 3 labour kinds, capacities), ``min-labour`` solved to
+  ``--tol``; ``obj err`` is the relative error against the planted optimum;
+  ``vs HiGHS`` is HiGHS' time over pdlp's (HiGHS with ``--highs-limit`` seconds;
+  ``>`` when it did not finish); ``vs mat-vec`` is time / (iterations × one bare
+  ``K x`` plus ``Kᵀ y`` scipy mat-vec pair).
+* ``leontief`` rows: a square economy with 20 inputs per good; gross output and
+  labour values to 1e-9; iterations are mat-vec equivalents of both solves;
+  ``vs mat-vec`` is time / (iterations × one bare ``A x``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def _matvec_seconds(M, v, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
+    M @ v
+    t = time.perf_counter()
+    for _ in range(repeat):
+        M @ v
+    return (time.perf_counter() - t) / repeat
+
+
+def run_pdlp(n: int, tol: float, highs_limit: float, seed: int) -> dict[str, object]:
+    from councilplan.model.planted import planted_economy
+    from councilplan.planning.problem import build_problem
+    from councilplan.solvers import SolveOptions, Status, get_solver
+
+    t = time.perf_counter()
+    pe = planted_economy(n, seed=seed)
+    lp = build_problem(pe.economy, "min-labour")
+    gen = time.perf_counter() - t
+    res, cert, secs = get_solver("pdlp").solve(lp, SolveOptions(tol=tol))
+    assert cert is not None
+    KT = lp.K.T.tocsr()
+    bare = _matvec_seconds(lp.K, np.ones(lp.shape[1])) + _matvec_seconds(KT, np.ones(lp.shape[0]))
+    out: dict[str, object] = {
+        "kind": "pdlp", "n": n, "nnz": int(lp.K.nnz), "generate_s": gen, "seconds": secs, "status": str(res.status),
+        "iterations": res.iterations, "gap": cert.gap, "residual": max(cert.primal_residual, cert.dual_residual),
+        "obj_err": abs(cert.primal_objective - pe.objective) / abs(pe.objective),
+        "vs_matvec": secs / max(res.iterations * bare, 1e-12),
+    }
+    if highs_limit > 0:
+        h, hc, hs = get_solver("highs").solve(lp, SolveOptions(time_limit=highs_limit))
+        out["highs_s"] = hs
+        out["highs_done"] = h.status is Status.OPTIMAL
+        if hc is not None and h.status is not Status.OPTIMAL:
+            out["highs_bound"] = hc.dual_objective
+    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def run_leontief(n: int, seed: int) -> dict[str, object]:
+    from councilplan.model.synthetic import random_economy
+    from councilplan.solvers import leontief
+
+    t = time.perf_counter()
+    e = random_economy(n, inputs_per_good=20, alt_share=0.0, labour_kinds=1, seed=seed, target_share=1.0)
+    A, y, l = e.A, e.targets["amount"].to_numpy(), np.asarray(e.L.sum(axis=0)).ravel()
+    gen = time.perf_counter() - t
+    bare = _matvec_seconds(A, np.ones(n))
+    t = time.perf_counter()
+    x = leontief.gross_output(A, y)
+    v = leontief.labour_values(A, l)
+    secs = time.perf_counter() - t
+    its = x.iterations + v.iterations
+    return {"kind": "leontief", "n": n, "nnz": int(A.nnz), "generate_s": gen, "seconds": secs, "status": x.method,
+            "iterations": its, "gap": float("nan"), "residual": max(x.residual, v.residual), "obj_err": float("nan"),
+            "vs_matvec": secs / (its * bare), "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _fmt_row(r: dict[str, object]) -> str:
+    def g(k: str, f: str) -> str:
+        v = r.get(k)
+        return "—" if v is None or (isinstance(v, float) and v != v) else format(v, f)
+
+    vs_highs = "—"
+    if "highs_s" in r:
+        ratio = float(r["highs_s"]) / float(r["seconds"])  # type: ignore[arg-type]
+        vs_highs = f"{ratio:.1f}×" if r["highs_done"] else f"> {ratio:.1f}× (limit {float(r['highs_s']):.0f} s)"  # type: ignore[arg-type]
+    return (f"| {r['kind']} | {int(r['n']):,} | {int(r['nnz']):,} | {g('seconds', '.2f')} | {r['iterations']} | "  # type: ignore[call-overload]
+            f"{g('gap', '.1e')} | {g('residual', '.1e')} | {g('obj_err', '.1e')} | {g('peak_mib', '.0f')} | "
+            f"{vs_highs} | {g('vs_matvec', '.2f')} | {r['status']} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1e3,1e4,1e5")
+    ap.add_argument("--leontief-sizes", default="1e3,1e4,1e5,1e6")
+    ap.add_argument("--highs-limit", type=float, default=60.0)
+    ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--one", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.one:
+        kind, n = a.one[0], int(float(a.one[1]))
+        r = run_pdlp(n, a.tol, a.highs_limit, a.seed) if kind == "pdlp" else run_leontief(n, a.seed)
+        print(json.dumps(r))
+        return
+    print("| kind | goods | nnz | seconds | iterations | gap | residual | obj err | peak MiB | vs HiGHS | vs mat-vec | status |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
+    jobs = [("pdlp", s) for s in a.sizes.split(",") if s] + [("leontief", s) for s in a.leontief_sizes.split(",") if s]
+    for kind, s in jobs:
+        cmd = [sys.executable, __file__, "--one", kind, s, "--tol", str(a.tol), "--highs-limit", str(a.highs_limit),
+               "--seed", str(a.seed)]
+        p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if p.returncode != 0:
+            print(f"| {kind} | {s} | failed: {p.stderr.strip().splitlines()[-1] if p.stderr else p.returncode} |")
+            continue
+        print(_fmt_row(json.loads(p.stdout.strip().splitlines()[-1])), flush=True)
+
+
+if __name__ == "__main__":
+    main()
