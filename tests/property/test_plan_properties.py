@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 import councilplan as cp
 from councilplan.model import iomath
@@ -66,6 +66,7 @@ def test_labour_values_equal_min_labour_duals(e: cp.Economy) -> None:
 @SETTINGS
 @given(activity_economies())
 def test_general_values_are_min_labour_duals_and_cost_techniques(e: cp.Economy) -> None:
+    assume(cp.productivity(e).productive)  # values exist only for productive technologies
     unlimited = e.replace(labour_available=e.labour_available * np.inf)
     v = cp.labour_values(unlimited)
     # no technique can make its net output for less than its direct labour: (B - A)ᵀ v ≤ L
@@ -106,3 +107,16 @@ def test_kernels_agree_with_dense_algebra(e: cp.Economy) -> None:
     np.testing.assert_allclose(iomath.labour_values(e.A, l), l @ Linv, rtol=1e-10)
     np.testing.assert_allclose(iomath.output_multipliers(e.A), Linv.sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(iomath.leontief_columns(e.A), Linv, rtol=1e-9, atol=1e-12)
+
+
+def test_unproductive_technology_has_no_values() -> None:
+    # two goods, each technique uses more of the other good than the pair can replace
+    import pandas as pd
+
+    goods = pd.DataFrame({"name": ["a", "b"], "unit": "u"}, index=pd.Index(["a", "b"], name="id"))
+    procs = pd.DataFrame({"name": ["pa", "pb"]}, index=pd.Index(["pa", "pb"], name="id"))
+    e = cp.Economy.build(goods=goods, processes=procs, A=[[0, 2.0], [2.0, 0]], B=[[1.0, 0], [0, 1.0]],
+                         L=[[1.0, 1.0]], labour_kinds=["labour"])
+    assert not cp.productivity(e).productive
+    with pytest.raises(cp.planning.ValuationError, match="cannot produce one unit of every good"):
+        cp.labour_values(e.replace(B=e.B * 1.0000001))  # not square any more: the LP path

@@ -10,6 +10,8 @@ when the goals cannot be met, the :class:`~councilplan.planning.explain.Explanat
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,9 +46,25 @@ class Plan:
     explanation: Explanation | None = None
     input_hash: str = ""
     message: str = ""
-    labour_values: pd.DataFrame | None = None
+    #: computes the labour values on first use of :attr:`labour_values` (they may need
+    #: a second LP, so plans that never report costs in hours never pay for them)
+    values_source: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    _labour_values: pd.DataFrame | None = field(default=None, repr=False)
     #: the backend's raw arrays (``x``, ``row_dual``) and warm-start state (``basis``)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def labour_values(self) -> pd.DataFrame | None:
+        """Hours by labour kind and ``total`` per unit of each good (computed on first use)."""
+        if self._labour_values is None and self.values_source is not None:
+            t0 = time.perf_counter()
+            self._labour_values = self.values_source()
+            self.timings["values"] = time.perf_counter() - t0
+        return self._labour_values
+
+    @labour_values.setter
+    def labour_values(self, values: pd.DataFrame | None) -> None:
+        self._labour_values = values
 
     @property
     def optimal(self) -> bool:
