@@ -39,6 +39,12 @@ Construction
    their good's baseline output (``U(0.2, 1)`` times for alternatives; the
    baseline is at least 1 % of the mean, so no capacity is 0).
    Floors stay 0, so ``x = 0, s = 0`` is always feasible.
+9. With ``feasible_targets=True`` the targets themselves fit the limits:
+   ``x⁰`` is summed until a term's total is below ``1e-12`` of the sum (at most
+   ``max(baseline_terms, 300)`` terms), labour and resources available are
+   ``headroom · L x⁰`` and ``headroom · R x⁰``, and primary capacities are
+   ``U(1.05, 1.5)`` times the baseline. Then ``x = x⁰`` meets the targets with
+   slack: ``min-labour`` has a plan and the ``ray`` scale is at least 1.05.
 
 Everything is drawn from one ``numpy.random.Generator`` seeded with ``seed``:
 the same arguments give the same economy.
@@ -94,6 +100,8 @@ def random_economy(
     target_share: float = 0.5,
     resource_share: float = 0.3,
     baseline_terms: int = 20,
+    feasible_targets: bool = False,
+    headroom: float = 1.2,
 ) -> Economy:
     """A random productive economy with ``n_goods`` goods (construction in the module docstring).
 
@@ -112,11 +120,16 @@ def random_economy(
     target_share : share of goods with a final-demand target.
     resource_share : share of processes that use a resource.
     baseline_terms : terms of the Neumann series of the calibration output.
+    feasible_targets : calibrate the limits so that the targets can be met (item 9 above).
+    headroom : with ``feasible_targets``, labour and resources available as a multiple (≥ 1)
+        of what the baseline needs.
     """
     if n_goods < 1:
         raise ValueError("n_goods must be at least 1")
     if not 0 < margin < 1 or not 0 <= column_sum_low <= 1 - margin:
         raise ValueError("need 0 < margin < 1 and 0 ≤ column_sum_low ≤ 1 - margin")
+    if headroom < 1:
+        raise ValueError("headroom must be at least 1 (the targets must be feasible)")
     if inputs_per_good < 1:
         raise ValueError("inputs_per_good must be at least 1")
     if labour_kinds < 1:
@@ -183,18 +196,22 @@ def random_economy(
     A_P = A[:, :n]
     x0 = d.copy()
     term: np.ndarray = d
-    for _ in range(baseline_terms - 1):
+    terms = max(baseline_terms, 300) if feasible_targets else baseline_terms
+    for _ in range(terms - 1):
         term = np.asarray(A_P @ term)
         x0 += term
+        if feasible_targets and term.sum() <= 1e-12 * x0.sum():
+            break
     del A_P
     x_base = np.concatenate([x0, np.zeros(n_alt)])
 
     # --- limits
-    lab_avail = pd.Series(L @ x_base, index=pd.Index(kinds, dtype=object), dtype=float)
-    res_avail = pd.Series(R @ x_base, index=pd.Index(res_names, dtype=object), dtype=float) if R is not None else None
+    scale = headroom if feasible_targets else 1.0
+    lab_avail = pd.Series(scale * (L @ x_base), index=pd.Index(kinds, dtype=object), dtype=float)
+    res_avail = pd.Series(scale * (R @ x_base), index=pd.Index(res_names, dtype=object), dtype=float) if R is not None else None
     cap = np.full(n_proc, np.inf)
     capped = rng.random(n_proc) < capacity_share
-    factor = np.where(np.arange(n_proc) < n, rng.uniform(0.8, 1.5, size=n_proc), rng.uniform(0.2, 1.0, size=n_proc))
+    factor = np.where(np.arange(n_proc) < n, rng.uniform(1.05 if feasible_targets else 0.8, 1.5, size=n_proc), rng.uniform(0.2, 1.0, size=n_proc))
     base = np.maximum(x0, 0.01 * x0.mean())  # goods nobody needs still get some capacity
     cap[capped] = (base[makes] * factor)[capped]
 

@@ -26,7 +26,8 @@ LOOKUP_SPLIT = 1_000_000
 def _arrow_positions(values: Any, value_set: Any) -> np.ndarray:
     """Positions of Arrow strings ``values`` in ``value_set`` (-1 when absent).
 
-    Runs of equal ids (a table sorted by process) are looked up once, and long
+    Runs of equal ids (a table sorted by process) are looked up once, run heads
+    equal to ``value_set`` itself map to their positions without hashing, and long
     columns are split between two threads (Arrow releases the GIL).
     """
     import pyarrow as pa
@@ -39,7 +40,10 @@ def _arrow_positions(values: Any, value_set: Any) -> np.ndarray:
         head[1:] = np.asarray(pc.not_equal(arr.slice(1), arr.slice(0, n - 1)).fill_null(True).to_numpy(zero_copy_only=False))
     starts = np.flatnonzero(head)
     runs = arr.take(pa.array(starts)) if starts.size < 0.7 * n else arr
-    if len(runs) >= 2 * LOOKUP_SPLIT:
+    if (len(runs) == len(value_set) and runs.null_count == 0 and value_set.null_count == 0
+            and pc.all(pc.equal(runs, value_set)).as_py()):
+        pos = np.arange(len(runs))  # ids in the index's own order (a table sorted as written): no hashing
+    elif len(runs) >= 2 * LOOKUP_SPLIT:
         from concurrent.futures import ThreadPoolExecutor
 
         half = len(runs) // 2
