@@ -20,7 +20,7 @@ from .strategies import activity_economies
 
 def _objectives(lp) -> tuple[Status, Status, float, float]:  # type: ignore[no-untyped-def]
     ref = get_solver("highs").solve_lp(lp, SolveOptions(tol=1e-9))
-    fo = get_solver("pdlp").solve_lp(lp, SolveOptions(tol=1e-8, extra={"max_iter": 20_000}))
+    fo = get_solver("pdlp").solve_lp(lp, SolveOptions(tol=1e-7, extra={"max_iter": 100_000}))
     if ref.status is not Status.OPTIMAL:
         return ref.status, fo.status, 0.0, 0.0
     return (ref.status, fo.status, certify(lp, ref.x, ref.row_dual).primal_objective,

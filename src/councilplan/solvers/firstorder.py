@@ -37,8 +37,9 @@ mat-vecs the iteration already has, so the certificate the planning layer comput
 afterwards from the data agrees. With numba installed the hot loop runs in fused,
 parallel kernels (both cores); otherwise on ``scipy.sparse`` and numpy.
 
-Options read from ``SolveOptions.extra``: ``max_iter`` (default 1 000 000),
-``check_every`` (64), ``kernels`` (``"numba"`` or ``"numpy"``), ``ruiz_iters`` (10).
+Options read from ``SolveOptions.extra``: ``max_iter`` (default 1 000 000), ``restart_metric`` (``"original"``: the
+certificate's relative KKT error, or ``"scaled"``: PDLP's primal-weighted one),
+``check_every`` (16), ``kernels`` (``"numba"`` or ``"numpy"``), ``ruiz_iters`` (10).
 ``Ctrl-C`` returns the best iterate so far with :attr:`Status.INTERRUPTED`.
 """
 
@@ -263,7 +264,8 @@ class _PDHG:
         ex = options.extra
         self.tol = float(options.tol)
         self.max_iter = int(ex.get("max_iter", 1_000_000))
-        self.check_every = int(ex.get("check_every", 64))
+        self.check_every = int(ex.get("check_every", 16))
+        self.restart_metric = str(ex.get("restart_metric", "original"))
         self.t0 = time.perf_counter()
         self.S = precondition(lp, int(ex.get("ruiz_iters", 10)))
         self.ops = kern.make_ops(self.S.K, self.S.KT, str(ex.get("kernels", "auto")), options.threads)
@@ -279,6 +281,11 @@ class _PDHG:
     def measures(self, x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray) -> _Measures:
         xo, yo, Kxo, KTyo = self.unscale(x, y, Kx, KTy)
         return self.orig.measures(xo, yo, Kxo, KTyo, self.lp.offset)
+
+    def weighted_kkt(self, it: list[np.ndarray], omega: float) -> float:
+        """PDLP's restart metric: the KKT error of the scaled problem in the primal-weight norm."""
+        m = self.scaled.measures(it[0], it[1], it[2], it[3], 0.0)
+        return math.sqrt(omega * m.primal_residual**2 + m.dual_residual**2 / omega + m.gap**2)
 
     def run(self, status_map: dict[Any, Status]) -> LPResult:
         S, ops, lp = self.S, self.ops, self.lp
@@ -315,7 +322,8 @@ class _PDHG:
         k = 0  # accepted iterations
         k_restart = 0
         restarts = 0
-        kkt_last_restart = self.measures(x, y, Kx, KTy).kkt
+        kkt_last_restart = (self.weighted_kkt([x, y, Kx, KTy], omega) if self.restart_metric == "scaled"
+                            else self.measures(x, y, Kx, KTy).kkt)
         kkt_prev_cand = math.inf
         native = "iteration_limit"
         ray_hits = {"primal_infeasible": 0, "dual_infeasible": 0}
@@ -356,8 +364,13 @@ class _PDHG:
                 # ---- convergence, restarts, infeasibility
                 m_cur = self.measures(x, y, Kx, KTy)
                 m_avg = self.measures(*avg)
-                use_avg = m_avg.kkt < m_cur.kkt
+                if self.restart_metric == "scaled":
+                    kc, ka = self.weighted_kkt([x, y, Kx, KTy], omega), self.weighted_kkt(avg, omega)
+                else:
+                    kc, ka = m_cur.kkt, m_avg.kkt
+                use_avg = ka < kc
                 cand, m_cand = (avg, m_avg) if use_avg else ([x, y, Kx, KTy], m_cur)
+                kkt_cand = min(ka, kc)
                 if m_cand.kkt < best[0]:
                     best = (m_cand.kkt, [v.copy() for v in cand])
                 if self.progress is not None:
@@ -377,8 +390,8 @@ class _PDHG:
                     native = max(ray_hits, key=lambda key: ray_hits[key])
                     break
                 since = k - k_restart
-                if (m_cand.kkt <= 0.2 * kkt_last_restart
-                        or (m_cand.kkt <= 0.8 * kkt_last_restart and m_cand.kkt > kkt_prev_cand)
+                if (kkt_cand <= 0.2 * kkt_last_restart
+                        or (kkt_cand <= 0.8 * kkt_last_restart and kkt_cand > kkt_prev_cand)
                         or since >= 0.36 * k):
                     if use_avg:
                         x[:], y[:], Kx[:], KTy[:] = avg
@@ -391,12 +404,12 @@ class _PDHG:
                     for a, v in zip(avg, (x, y, Kx, KTy), strict=True):
                         a[:] = v
                     wsum = 0.0
-                    kkt_last_restart = m_cand.kkt
+                    kkt_last_restart = kkt_cand
                     kkt_prev_cand = math.inf
                     k_restart = k
                     restarts += 1
                 else:
-                    kkt_prev_cand = m_cand.kkt
+                    kkt_prev_cand = kkt_cand
             if native == "iteration_limit" or native == "time_limit":
                 x_out = best[1]
         except KeyboardInterrupt:
