@@ -61,14 +61,14 @@ class NumpyOps:
         out += x
         np.clip(out, cl, cu, out=out)
         d = out - x
-        return float(d @ d)
+        return float(np.einsum("i,i->", d, d))
 
     def dual_step(self, y: np.ndarray, Kx: np.ndarray, Kx_new: np.ndarray, rl: np.ndarray, ru: np.ndarray,
                   sigma: float, out: np.ndarray) -> tuple[float, float]:
         v = y - sigma * (2.0 * Kx_new - Kx)
         np.add(np.maximum(v + sigma * rl, 0.0), np.minimum(v + sigma * ru, 0.0), out=out)
         d = out - y
-        return float(d @ d), float(d @ (Kx_new - Kx))
+        return float(np.einsum("i,i->", d, d)), float(np.einsum("i,i->", d, Kx_new - Kx))
 
     def average(self, avg: list[np.ndarray], x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray,
                 w: float) -> None:

@@ -103,6 +103,16 @@ class _Measures:
         return max(self.primal_residual, self.dual_residual, self.gap)
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``aᵀb`` without BLAS: a threaded BLAS spin-waits for busy cores on a shared
+    machine (measured: 13 ms for one 10^4-dot under load, 5 µs here)."""
+    return float(np.einsum("i,i->", a, b))
+
+
+def _norm(v: np.ndarray) -> float:
+    return math.sqrt(_dot(v, v))
+
+
 def _sq(v: np.ndarray, mask: np.ndarray) -> float:
     """``Σ v_i²`` over ``mask``."""
     return float(np.sum(np.square(v), where=mask))
@@ -117,9 +127,9 @@ class _Bounds:
         self.rl0, self.ru0, self.cl0, self.cu0 = (
             np.where(f, v, 0.0) for f, v in ((self.frl, rl), (self.fru, ru), (self.fcl, cl), (self.fcu, cu))
         )
-        sq = sum(float(v @ v) for v in (self.rl0, self.ru0, self.cl0, self.cu0))
+        sq = sum(_dot(v, v) for v in (self.rl0, self.ru0, self.cl0, self.cu0))
         self.bnorm = math.sqrt(sq)
-        self.cnorm = float(np.linalg.norm(c))
+        self.cnorm = _norm(c)
 
     def measures(self, x: np.ndarray, y: np.ndarray, Kx: np.ndarray, KTy: np.ndarray, offset: float) -> _Measures:
         """Exactly the formulas of :func:`~councilplan.solvers.base.certify`, from cached mat-vecs."""
@@ -129,8 +139,8 @@ class _Bounds:
         yp, ym = np.maximum(y, 0.0), np.maximum(-y, 0.0)
         zp, zm = np.maximum(z, 0.0), np.maximum(-z, 0.0)
         dv = _sq(yp, ~self.frl) + _sq(ym, ~self.fru) + _sq(zp, ~self.fcl) + _sq(zm, ~self.fcu)
-        P = float(self.c @ x) + offset
-        D = offset + float(yp @ self.rl0 - ym @ self.ru0 + zp @ self.cl0 - zm @ self.cu0)
+        P = _dot(self.c, x) + offset
+        D = offset + _dot(yp, self.rl0) - _dot(ym, self.ru0) + _dot(zp, self.cl0) - _dot(zm, self.cu0)
         return _Measures(math.sqrt(pv) / (1.0 + self.bnorm), math.sqrt(dv) / (1.0 + self.cnorm),
                          abs(P - D) / (1.0 + abs(P) + abs(D)), P, D)
 
@@ -139,8 +149,8 @@ class _Bounds:
         dz = -KTdy
         yp, ym = np.maximum(dy, 0.0), np.maximum(-dy, 0.0)
         zp, zm = np.maximum(dz, 0.0), np.maximum(-dz, 0.0)
-        obj = float(yp @ self.rl0 - ym @ self.ru0 + zp @ self.cl0 - zm @ self.cu0)
-        scale = float(np.linalg.norm(dy))
+        obj = _dot(yp, self.rl0) - _dot(ym, self.ru0) + _dot(zp, self.cl0) - _dot(zm, self.cu0)
+        scale = _norm(dy)
         if not (obj > 1e-12 * max(scale, 1e-300) * (1.0 + self.bnorm)) or scale == 0.0:
             return math.inf
         viol = math.sqrt(_sq(yp, ~self.frl) + _sq(ym, ~self.fru) + _sq(zp, ~self.fcl) + _sq(zm, ~self.fcu))
@@ -148,8 +158,8 @@ class _Bounds:
 
     def primal_ray(self, dx: np.ndarray, Kdx: np.ndarray) -> float:
         """Violation/descent of ``dx`` as a primal ray (unboundedness); ``inf`` if none."""
-        descent = -float(self.c @ dx)
-        scale = float(np.linalg.norm(dx))
+        descent = -_dot(self.c, dx)
+        scale = _norm(dx)
         if scale == 0.0 or not (descent > 1e-12 * scale * (1.0 + self.cnorm)):
             return math.inf
         viol = math.sqrt(_sq(np.minimum(Kdx, 0.0), self.frl) + _sq(np.maximum(Kdx, 0.0), self.fru)
@@ -396,8 +406,8 @@ class _PDHG:
                     if use_avg:
                         x[:], y[:], Kx[:], KTy[:] = avg
                     # primal weight update (smoothed)
-                    ddx = float(np.linalg.norm(x - last[0]))
-                    ddy = float(np.linalg.norm(y - last[1]))
+                    ddx = _norm(x - last[0])
+                    ddy = _norm(y - last[1])
                     if ddx > 1e-10 and ddy > 1e-10:
                         omega = math.exp(0.5 * math.log(ddy / ddx) + 0.5 * math.log(omega))
                     last = [x.copy(), y.copy()]
