@@ -98,3 +98,14 @@ def test_numba_and_numpy_cores_agree(planted: tuple) -> None:  # type: ignore[ty
     ca, cb = certify(lp, a.x, a.row_dual), certify(lp, b.x, b.row_dual)
     assert ca.within(1e-6) and cb.within(1e-6)
     assert ca.primal_objective == pytest.approx(cb.primal_objective, rel=1e-5)
+
+
+def test_auto_picks_by_size(planted: tuple, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
+    from councilplan.solvers import registry
+
+    _, lp = planted
+    auto = get_solver("auto")
+    assert auto.solve_lp(lp, SolveOptions(tol=1e-6)).extra["backend"] == "highs"
+    monkeypatch.setattr(registry, "AUTO_NNZ", 10)
+    res = auto.solve_lp(lp, SolveOptions(tol=1e-6))
+    assert res.extra["backend"] == "pdlp" and res.status is Status.OPTIMAL
