@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 
 @dataclass
@@ -66,3 +69,69 @@ class World:
 
     def events(self) -> int:
         return int(self.api.ok("GET", f"/economies/{self.economy}/events?limit=1", self.admin)["total"])
+
+
+# ----------------------------------------------------------------- bursts
+@dataclass
+class RawResponse:
+    """Status and body of one response of :func:`burst`."""
+
+    status_code: int
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, method: str,
+                    path: str, headers: dict[str, str], body: Any) -> RawResponse:
+    data = json.dumps(body).encode() if body is not None else b""
+    head = {"Host": host, "Content-Length": str(len(data)), **headers}
+    if body is not None:
+        head["Content-Type"] = "application/json"
+    writer.write(f"{method} {path} HTTP/1.1\r\n{''.join(f'{k}: {v}' + chr(13) + chr(10) for k, v in head.items())}"
+                 "\r\n".encode() + data)
+    lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    length = next((int(v) for k, _, v in (line.partition(":") for line in lines[1:])
+                   if k.strip().lower() == "content-length"), 0)
+    return RawResponse(int(lines[0].split()[1]), await reader.readexactly(length))
+
+
+async def burst(base_url: str, requests: list[tuple[str, str, dict[str, str], Any]],
+                connections: int = 200) -> list[RawResponse]:
+    """Send ``(method, path, headers, json body)`` requests at once over ``connections`` keep-alive
+    connections (opened together, each sending its share back to back); responses in request order.
+
+    A minimal HTTP/1.1 client for the concurrency tests: httpx's connection pool costs more CPU per
+    request than the server, which would make a test of the server measure the client.
+    """
+    u = urlparse(base_url)
+    host = f"{u.hostname}:{u.port}"
+    out: list[RawResponse | None] = [None] * len(requests)
+    todo = list(enumerate(requests))[::-1]
+    opened = asyncio.Event()
+    ready = 0
+    n = min(connections, len(requests))
+
+    async def connection() -> None:
+        nonlocal ready
+        reader, writer = await asyncio.open_connection(u.hostname, u.port)
+        ready += 1
+        if ready == n:
+            opened.set()
+        await opened.wait()
+        try:
+            while todo:
+                i, (method, path, headers, body) = todo.pop()
+                out[i] = await _exchange(reader, writer, host, method, path, headers, body)
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    await asyncio.gather(*[connection() for _ in range(n)])
+    assert all(r is not None for r in out)
+    return out  # type: ignore[return-value]

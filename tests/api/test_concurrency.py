@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
-import httpx
-from apihelpers import Api
+from apihelpers import Api, burst
 
 
 def test_thousand_simultaneous_submissions(api: Api, base_url: str) -> None:
@@ -18,17 +18,13 @@ def test_thousand_simultaneous_submissions(api: Api, base_url: str) -> None:
     tokens = {c: w.member(c, "delegate")[1] for c in councils}
     events_before = w.events()
     jobs = [(c, f"{c}-{k}") for c in councils for k in range(100)]
-    retries = jobs[::10]  # 100 resubmissions of keys that are also sent once more, at the same time
-
-    async def main() -> list[httpx.Response]:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-        async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
-            return await asyncio.gather(*[
-                client.post(f"/rounds/{rid}/proposals", headers={"Authorization": f"Bearer {tokens[c]}"},
-                            json={"goods": {"part_a": 1.0 + k % 7}, "client_key": key})
-                for k, (c, key) in enumerate(jobs + retries)])
-
-    responses = asyncio.run(main())
+    # 100 keys are sent twice, the copy right after the original (on another connection, at the same time)
+    sent = [job for k, job in enumerate(jobs) for job in ([job, job] if k % 10 == 0 else [job])]
+    requests = [("POST", f"/rounds/{rid}/proposals", {"Authorization": f"Bearer {tokens[c]}"},
+                 {"goods": {"part_a": 1.0 + k % 7}, "client_key": key}) for k, (c, key) in enumerate(sent)]
+    started = time.perf_counter()
+    responses = asyncio.run(asyncio.wait_for(burst(base_url, requests, connections=200), timeout=300))
+    seconds = time.perf_counter() - started
     codes = Counter(r.status_code for r in responses)
     assert set(codes) <= {200, 201}, {r.status_code: r.text for r in responses if r.status_code > 201}
     assert codes[201] == 1000
@@ -49,3 +45,4 @@ def test_thousand_simultaneous_submissions(api: Api, base_url: str) -> None:
     assert keys.keys() == {key for _, key in jobs}
     assert w.events() == events_before + 1000
     assert api.ok("GET", f"/economies/{w.economy}/events/verify", w.admin)["ok"]
+    print(f"1,100 simultaneous submissions (1,000 distinct) in {seconds:.2f} s")

@@ -69,8 +69,38 @@ def _internal(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=500, content={"detail": "internal error; it has been logged", "type": "internal"})
 
 
-def create_app(db: Database | str | None = None, *, migrate: bool = True) -> FastAPI:
-    """The API on ``db`` (a :class:`Database`, a URL, or the default SQLite file); migrates it unless told not to."""
+#: threads that run the (synchronous) route bodies of one server process. Few threads keep the
+#: GIL hand-offs short: a thread holding the database's write lock (SQLite) or the economy row's
+#: lock (the event chain) gets the GIL back quickly after each statement, instead of queuing
+#: behind dozens of threads (anyio's default is 40), which made every write wait for all of them.
+ROUTE_THREADS = 4
+
+
+class ThreadLimit:
+    """ASGI middleware: sets the number of worker threads of the server's event loop on its first call."""
+
+    def __init__(self, app: Any, threads: int) -> None:
+        self.app, self.threads = app, threads
+        self._loops: set[int] = set()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import asyncio
+
+        import anyio.to_thread
+
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._loops:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self._loops.add(loop)
+        await self.app(scope, receive, send)
+
+
+def create_app(db: Database | str | None = None, *, migrate: bool = True,
+               threads: int = ROUTE_THREADS) -> FastAPI:
+    """The API on ``db`` (a :class:`Database`, a URL, or the default SQLite file); migrates it unless told not to.
+
+    ``threads``: worker threads for the route bodies (see :data:`ROUTE_THREADS`).
+    """
     database = db if isinstance(db, Database) else Database(db)
     if migrate:
         database.upgrade()
@@ -96,4 +126,5 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True) -> Fas
     app.add_exception_handler(OperationalError, _busy)
     app.add_exception_handler(ValueError, _message(422, "value_error"))
     app.add_exception_handler(Exception, _internal)
+    app.add_middleware(ThreadLimit, threads=threads)
     return app

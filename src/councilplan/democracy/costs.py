@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from councilplan.democracy.domain import Council, Proposal, ProposalKind
 from councilplan.model import iomath
@@ -65,22 +66,65 @@ def capacity_dimensions(economy: Economy, costs: pd.DataFrame) -> list[str]:
     return have or ["hours"]
 
 
+def goods_rows(maps: Sequence[Mapping[str, float]], goods: pd.Index,
+               scale: np.ndarray | None = None) -> sp.csr_matrix:
+    """A sparse (len(maps), len(goods)) matrix: row ``i`` holds ``maps[i]`` times ``scale[i]``.
+
+    One hash look-up of every key at once (``Index.get_indexer``); keys that are not
+    goods are left out (proposals are validated before they reach a rule), and a key
+    given twice is summed.
+    """
+    n = len(maps)
+    lengths = np.fromiter((len(m) for m in maps), dtype=np.int64, count=n)
+    total = int(lengths.sum())
+    if total == 0:
+        return sp.csr_matrix((n, len(goods)))
+    keys = [k for m in maps for k in m]
+    vals = np.fromiter((float(v) for m in maps for v in m.values()), dtype=float, count=total)
+    rows = np.repeat(np.arange(n), lengths)
+    if scale is not None:
+        vals = vals * np.asarray(scale, dtype=float)[rows]
+    cols = goods.get_indexer(pd.Index(keys, dtype=object))
+    ok = cols >= 0
+    M = sp.csr_matrix((vals[ok], (rows[ok], cols[ok])), shape=(n, len(goods)))
+    M.sum_duplicates()
+    return M
+
+
+def consumer_proposals(proposals: Sequence[Proposal]) -> list[Proposal]:
+    return [p for p in proposals if p.kind is ProposalKind.CONSUMER]
+
+
+def demand_sparse(proposals: Sequence[Proposal], councils: Mapping[str, Council],
+                  goods: pd.Index) -> tuple[list[str], sp.csr_matrix]:
+    """Consumer proposal ids and their total demands (population × quantity per head), sparse."""
+    cons = consumer_proposals(proposals)
+    pops = np.fromiter((councils[p.council_id].weight for p in cons), dtype=float, count=len(cons))
+    return [p.id for p in cons], goods_rows([p.goods for p in cons], goods, pops)
+
+
 def demand_matrix(proposals: Sequence[Proposal], councils: Mapping[str, Council],
                   goods: pd.Index) -> pd.DataFrame:
     """Consumer proposals × goods: each proposal's total demand (population × quantity per head)."""
-    cons = [p for p in proposals if p.kind is ProposalKind.CONSUMER]
-    M = pd.DataFrame(0.0, index=pd.Index([p.id for p in cons], dtype=object, name="proposal"), columns=goods)
-    for p in cons:
-        c = councils[p.council_id]
-        for g, q in p.goods.items():
-            M.loc[p.id, g] += float(q) * c.weight
-    return M
+    ids, M = demand_sparse(proposals, councils, goods)
+    return pd.DataFrame(M.toarray(), index=pd.Index(ids, dtype=object, name="proposal"), columns=goods)
+
+
+def cost_rows(D: sp.csr_matrix, costs: pd.DataFrame) -> np.ndarray:
+    """``D @ costs`` where a NaN unit cost makes NaN only the rows that demand that good."""
+    C = costs.to_numpy(dtype=float)
+    bad = np.isnan(C)
+    out = np.asarray(D @ np.where(bad, 0.0, C))
+    if bad.any():
+        touched = np.asarray((abs(D) @ bad.astype(float)) > 0)
+        out[touched] = np.nan
+    return out
 
 
 def proposal_costs(proposals: Sequence[Proposal], councils: Mapping[str, Council], costs: pd.DataFrame
                    ) -> pd.DataFrame:
     """Per consumer proposal: total hours, cost at shadow prices, and cost in every column of ``costs``."""
-    D = demand_matrix(proposals, councils, costs.index)
-    C = D.to_numpy() @ costs.fillna(np.nan).to_numpy()
-    out = pd.DataFrame(C, index=D.index, columns=costs.columns)
+    ids, D = demand_sparse(proposals, councils, pd.Index(costs.index))
+    out = pd.DataFrame(cost_rows(D, costs), index=pd.Index(ids, dtype=object, name="proposal"),
+                       columns=costs.columns)
     return out.rename(columns={"shadow_price": "shadow_cost"})

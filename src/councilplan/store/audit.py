@@ -18,12 +18,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from councilplan.store.tables import EconomyRow, EventRow, utcnow
 
 GENESIS = "0" * 64
+_LOCK_ECONOMY = (select(EconomyRow).where(EconomyRow.id == bindparam("e")).with_for_update(key_share=True)
+                 .execution_options(populate_existing=True))
 
 
 def canonical(obj: Any) -> str:
@@ -52,10 +54,7 @@ def append_event(
 ) -> EventRow:
     """Append one event to the economy's chain (flushes; the caller commits)."""
     session.flush()  # the recorded change first: its row locks come before the economy's
-    eco = session.execute(
-        select(EconomyRow).where(EconomyRow.id == economy_id)
-        .with_for_update(key_share=True).execution_options(populate_existing=True)
-    ).scalar_one()
+    eco = session.execute(_LOCK_ECONOMY, {"e": economy_id}).scalar_one()
     ev = EventRow(economy_id=economy_id, seq=eco.log_seq + 1, at=utcnow().isoformat(), actor=actor,
                   action=action, entity=entity, entity_id=entity_id,
                   payload=json.loads(canonical(payload or {})), prev_hash=eco.log_head, hash="")

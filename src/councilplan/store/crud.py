@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from councilplan.store import economies as econ_files
@@ -155,12 +155,31 @@ def accept_invite(session: Session, *, code: str, name: str) -> tuple[MemberRow,
     return member, council, token
 
 
+# Hot statements are built once, with bound parameters (building a statement costs more than running it).
+_MEMBER_BY_TOKEN = (select(MemberRow, CouncilRow).join(CouncilRow, CouncilRow.id == MemberRow.council_id)
+                    .where(MemberRow.token_hash == bindparam("h"), MemberRow.active.is_(True)))
+_PROPOSAL_BY_KEY = select(ProposalRow).where(ProposalRow.round_id == bindparam("r"),
+                                             ProposalRow.council_id == bindparam("c"),
+                                             ProposalRow.client_key == bindparam("k"))
+_ROUND_FOR_SHARE = (select(RoundRow).where(RoundRow.id == bindparam("r")).with_for_update(read=True)
+                    .execution_options(populate_existing=True))
+_ROUND_FOR_UPDATE = (select(RoundRow).where(RoundRow.id == bindparam("r")).with_for_update(key_share=True)
+                     .execution_options(populate_existing=True))
+_ROUND_ECONOMY = (select(RoundRow, EconomyRow.content_hash).join(EconomyRow, EconomyRow.id == RoundRow.economy_id)
+                  .where(RoundRow.id == bindparam("r")))
+
+
 def member_by_token(session: Session, token: str) -> tuple[MemberRow, CouncilRow] | None:
-    row = session.execute(
-        select(MemberRow, CouncilRow).join(CouncilRow, CouncilRow.id == MemberRow.council_id)
-        .where(MemberRow.token_hash == hash_secret(token), MemberRow.active.is_(True))
-    ).first()
+    row = session.execute(_MEMBER_BY_TOKEN, {"h": hash_secret(token)}).first()
     return (row[0], row[1]) if row else None
+
+
+def round_and_economy(session: Session, round_id: int) -> tuple[RoundRow, str]:
+    """The round and its economy's content hash, in one query."""
+    row = session.execute(_ROUND_ECONOMY, {"r": round_id}).first()
+    if row is None:
+        raise NotFoundError(f"round {round_id} does not exist")
+    return row[0], row[1]
 
 
 def update_member(
@@ -196,23 +215,28 @@ def create_round(
 
 def lock_round(session: Session, round_id: int, *, shared: bool) -> RoundRow:
     """The round, locked: shared by proposal writes, exclusive by transitions (PostgreSQL)."""
-    q = select(RoundRow).where(RoundRow.id == round_id).execution_options(populate_existing=True)
-    q = q.with_for_update(read=True) if shared else q.with_for_update(key_share=True)
-    row = session.execute(q).scalar_one_or_none()
+    row = session.execute(_ROUND_FOR_SHARE if shared else _ROUND_FOR_UPDATE, {"r": round_id}).scalar_one_or_none()
     if row is None:
         raise NotFoundError(f"round {round_id} does not exist")
     return row
 
 
 # ------------------------------------------------------------------ proposals
+def find_proposal(session: Session, *, round_id: int, council_id: int, client_key: str) -> ProposalRow | None:
+    """The proposal a council stored in a round under ``client_key``, if any."""
+    return session.execute(_PROPOSAL_BY_KEY, {"r": round_id, "c": council_id, "k": client_key}).scalar_one_or_none()
+
+
 def submit_proposal(
     session: Session, *, rnd: RoundRow, council: CouncilRow, actor: int, kind: str,
-    content: dict[str, Any], client_key: str,
+    content: dict[str, Any], client_key: str, checked: bool = False,
 ) -> tuple[ProposalRow, bool]:
-    """Store a proposal; returns (row, created). The same ``client_key`` returns the stored one."""
-    existing = session.execute(select(ProposalRow).where(
-        ProposalRow.round_id == rnd.id, ProposalRow.council_id == council.id,
-        ProposalRow.client_key == client_key)).scalar_one_or_none()
+    """Store a proposal; returns (row, created). The same ``client_key`` returns the stored one.
+
+    ``checked``: the caller has just looked the key up (a concurrent duplicate then fails on
+    the unique constraint, and the caller reads the stored row)."""
+    existing = None if checked else find_proposal(session, round_id=rnd.id, council_id=council.id,
+                                                  client_key=client_key)
     if existing is not None:
         return existing, False
     row = ProposalRow(round_id=rnd.id, council_id=council.id, member_id=actor, kind=kind, client_key=client_key,

@@ -60,6 +60,15 @@ def parse_files(files: dict[str, str]) -> Economy:
     return economy
 
 
+def cached(content_hash: str) -> Economy | None:
+    """The loaded economy with this content hash if it is in the cache (no files needed)."""
+    with _lock:
+        hit = _economies.get(content_hash)
+        if hit is not None:
+            _economies.move_to_end(content_hash)
+        return hit
+
+
 def load(content_hash: str, files: dict[str, str]) -> Economy:
     """The economy of stored files, from the cache when its hash was seen before."""
     with _lock:

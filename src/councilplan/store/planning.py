@@ -81,7 +81,9 @@ def domain_proposal(p: ProposalRow) -> Proposal:
 
 
 def economy_of(row: EconomyRow) -> Economy:
-    return econ_files.load(row.content_hash, row.files)
+    """The economy of a stored row; its files (a deferred column) are read only on a cache miss."""
+    hit = econ_files.cached(row.content_hash)
+    return hit if hit is not None else econ_files.load(row.content_hash, row.files)
 
 
 # ------------------------------------------------------------------- numbers

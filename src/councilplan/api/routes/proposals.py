@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from councilplan.api.deps import (
     Actor,
@@ -23,6 +24,7 @@ from councilplan.api.deps import (
 from councilplan.api.schemas import Page, ProposalContent, ProposalCreate, ProposalPublic
 from councilplan.api.validation import check_proposal
 from councilplan.store import crud
+from councilplan.store import economies as econ_files
 from councilplan.store.planning import economy_of
 from councilplan.store.tables import EconomyRow, ProposalRow, RoundRow
 
@@ -40,8 +42,11 @@ def _content(body: ProposalContent) -> dict[str, Any]:
                                           ).model_dump(exclude_defaults=True)
 
 
-def _validate(session: SessionDep, actor: Actor, rnd: RoundRow, body: ProposalContent, kind: str) -> None:
-    economy = economy_of(crud.get(session, EconomyRow, rnd.economy_id, what="economy"))
+def _validate(session: Session, actor: Actor, economy_id: int, body: ProposalContent, kind: str,
+              content_hash: str | None = None) -> None:
+    economy = econ_files.cached(content_hash) if content_hash is not None else None
+    if economy is None:
+        economy = economy_of(crud.get(session, EconomyRow, economy_id, what="economy"))
     check_proposal(ProposalCreate.model_validate(body.model_dump()), kind, actor.council.kind,
                    list(actor.council.processes or []), economy)
 
@@ -49,28 +54,41 @@ def _validate(session: SessionDep, actor: Actor, rnd: RoundRow, body: ProposalCo
 @router.post("/rounds/{round_id}/proposals", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic,
              responses={200: {"model": ProposalPublic, "description": "the same client_key was stored before"}})
 @transactional
-def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, actor: CurrentMember,
-                    response: Response) -> ProposalPublic:
-    """Submit your council's proposal (delegates). Stored and committed before the answer."""
-    rnd = crud.lock_round(session, round_id, shared=True)
+def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, reader: ReadSessionDep,
+                    actor: CurrentMember, response: Response) -> ProposalPublic:
+    """Submit your council's proposal (delegates). Stored and committed before the answer.
+
+    Everything that needs no lock (permission, validation, a resubmitted ``client_key``) is done
+    in a reading session first; the write transaction then only re-checks the round and appends.
+    """
     council_id = body.council_id if body.council_id is not None else actor.council.id
-    authorize(actor, "proposals.submit", economy_id=rnd.economy_id, council_id=council_id)
+    seen, content_hash = crud.round_and_economy(reader, round_id)
+    authorize(actor, "proposals.submit", economy_id=seen.economy_id, council_id=council_id)
     if actor.council.kind == crud.BOARD:
         raise HTTPException(403, "the facilitation board makes no proposals; councils do")
     kind = body.kind or ("workplace" if actor.council.kind == "workplace" else "consumer")
-    _validate(session, actor, rnd, body, kind)
-    _open(rnd)
+    _validate(reader, actor, seen.economy_id, body, kind, content_hash)
+    _open(seen)
     key = body.client_key or uuid.uuid4().hex
+    content = _content(body)
+    stored = crud.find_proposal(reader, round_id=round_id, council_id=actor.council.id, client_key=key)
+    reader.rollback()
+    if stored is not None:
+        response.status_code = status.HTTP_200_OK
+        return ProposalPublic.model_validate(stored)
+    rnd = crud.lock_round(session, round_id, shared=True)
+    _open(rnd)
     try:
         row, created = crud.submit_proposal(session, rnd=rnd, council=actor.council, actor=actor.id, kind=kind,
-                                            content=_content(body), client_key=key)
+                                            content=content, client_key=key, checked=True)
         session.commit()
     except IntegrityError:  # the same key committed by a concurrent request
         session.rollback()
-        row = session.execute(select(ProposalRow).where(
-            ProposalRow.round_id == round_id, ProposalRow.council_id == actor.council.id,
-            ProposalRow.client_key == key)).scalar_one()
-        created = False
+        found = crud.find_proposal(session, round_id=round_id, council_id=actor.council.id, client_key=key)
+        session.rollback()
+        if found is None:  # pragma: no cover (the unique constraint names exactly this row)
+            raise
+        row, created = found, False
     if not created:
         response.status_code = status.HTTP_200_OK
     return ProposalPublic.model_validate(row)
@@ -118,7 +136,7 @@ def revise_proposal(proposal_id: int, body: ProposalContent, session: SessionDep
                     ) -> ProposalPublic:
     """Revise your council's proposal while the round is open (delegates); its version goes up by one."""
     row, rnd = _own(session, actor, proposal_id, "proposals.revise")
-    _validate(session, actor, rnd, body, row.kind)
+    _validate(session, actor, rnd.economy_id, body, row.kind)
     crud.revise_proposal(session, row=row, rnd=rnd, economy_id=rnd.economy_id, actor=actor.id,
                          content=_content(body))
     session.commit()

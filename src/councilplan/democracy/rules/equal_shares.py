@@ -39,7 +39,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from councilplan.democracy.costs import capacity_dimensions, proposal_costs, unit_costs
+from councilplan.democracy.costs import (
+    capacity_dimensions,
+    consumer_proposals,
+    cost_rows,
+    demand_sparse,
+    unit_costs,
+)
 from councilplan.democracy.domain import (
     POINTS_BUDGET,
     Council,
@@ -95,38 +101,70 @@ class EqualSharesResult:
 
 def _rho(f: np.ndarray, u: np.ndarray) -> float | None:
     """Smallest ρ with Σ min(f_i, ρ u_i) = 1 over supporters (u > 0), or None if Σ f < 1."""
-    sup = u > 0
-    f, u = f[sup], u[sup]
-    if f.size == 0 or f.sum() < 1.0 - 1e-12:
-        return None
-    order = np.argsort(f / u, kind="stable")
-    remaining, U = 1.0, float(u.sum())
-    for i in order:
-        rho = remaining / U
-        if rho * u[i] <= f[i] + 1e-15:
-            return rho
-        remaining -= f[i]
-        U -= u[i]
-    return remaining / U if U > 0 else None  # pragma: no cover (Σ f ≥ 1 guarantees a return above)
+    rho = _rhos(np.asarray(f, dtype=float)[:, None], np.asarray(u, dtype=float)[:, None])[0]
+    return float(rho) if np.isfinite(rho) else None
+
+
+def _rhos(F: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """:func:`_rho` of every column of ``F`` and ``U`` (V, P) at once; ``inf`` where a project is unaffordable.
+
+    Supporters sorted by ``f_i / u_i``: the first ``t`` of them pay their whole ``f``, the rest
+    ``ρ u``, with ``ρ_t = (1 - Σ_{s<t} f_s) / Σ_{s≥t} u_s``; ``ρ`` is the first ``ρ_t`` with
+    ``ρ_t u_t ≤ f_t``.
+    """
+    V, P = F.shape
+    if V == 0 or P == 0:
+        return np.full(P, np.inf)
+    sup = U > 0
+    Fz = np.where(sup, F, 0.0)
+    Uz = np.where(sup, U, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        R = np.where(sup, Fz / np.where(sup, Uz, 1.0), np.inf)
+    order = np.argsort(R, axis=0, kind="stable")
+    Fs = np.take_along_axis(Fz, order, axis=0)
+    Us = np.take_along_axis(Uz, order, axis=0)
+    before = np.vstack([np.zeros((1, P)), np.cumsum(Fs, axis=0)[:-1]])
+    after = np.cumsum(Us[::-1], axis=0)[::-1]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rho = (1.0 - before) / after
+        valid = (Us > 0) & (rho * Us <= Fs + 1e-15)
+    first = np.argmax(valid, axis=0)
+    out = rho[first, np.arange(P)]
+    with np.errstate(invalid="ignore"):
+        total = Fz.sum(axis=0)
+    ok = valid.any(axis=0) & sup.any(axis=0) & (total >= 1.0 - 1e-12)
+    return np.where(ok, out, np.inf)
 
 
 def _fractions(budgets: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """f_i = min_k b_ik / c_k over dimensions with c_k > 0 (inf if the project costs nothing)."""
-    pos = cost > 0
-    if not pos.any():
-        return np.full(budgets.shape[0], np.inf)
-    with np.errstate(over="ignore"):
-        return np.min(np.maximum(budgets[:, pos], 0.0) / cost[pos], axis=1)
+    return _fractions_all(budgets, np.atleast_2d(cost))[:, 0]
+
+
+def _fractions_all(budgets: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """(V, P): f_ij = min_k b_ik / c_jk over dimensions with c_jk > 0 (inf where project j costs nothing)."""
+    pos = costs > 0
+    inv = np.where(pos, 1.0 / np.where(pos, costs, 1.0), 0.0)  # (P, d)
+    b = np.maximum(budgets, 0.0)  # (V, d)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratio = b[:, None, :] * inv[None, :, :]  # (V, P, d)
+    ratio = np.where(pos[None, :, :], ratio, np.inf)
+    return ratio.min(axis=2) if ratio.shape[2] else np.full(ratio.shape[:2], np.inf)
 
 
 def equal_shares(costs: np.ndarray, budgets: np.ndarray, utilities: np.ndarray,
                  dims: Sequence[str] | None = None) -> EqualSharesResult:
-    """MES over a capacity vector. ``costs`` (P, d), ``budgets`` (V, d), ``utilities`` (V, P) ≥ 0."""
+    """MES over a capacity vector. ``costs`` (P, d), ``budgets`` (V, d), ``utilities`` (V, P) ≥ 0.
+
+    Each step prices every open project at once (:func:`_rhos`) and buys the cheapest by
+    ``ρ_j s_j``; among keys within a relative ``1e-9`` of the cheapest, the earliest project wins.
+    """
     costs = np.atleast_2d(np.asarray(costs, dtype=float))
     b = np.atleast_2d(np.asarray(budgets, dtype=float)).copy()
     U = np.asarray(utilities, dtype=float)
     P, d = costs.shape
     V = b.shape[0]
+    U = U.reshape(V, P)
     dims = list(dims) if dims is not None else [f"dim{k}" for k in range(d)]
     C = b.sum(axis=0)
     size = (costs / np.where(C > 0, C, 1.0)).sum(axis=1)
@@ -134,34 +172,37 @@ def equal_shares(costs: np.ndarray, budgets: np.ndarray, utilities: np.ndarray,
     price = np.full(P, np.nan)
     pay = np.zeros((V, P))
     selected: list[int] = []
-    open_ = set(range(P))
-    while open_:
-        best, best_key, best_rho = -1, np.inf, 0.0
-        for j in sorted(open_):
-            if not (U[:, j] > 0).any():
-                continue
-            rho = _rho(_fractions(b, costs[j]), U[:, j])
-            if rho is None:
-                continue
-            key = rho * size[j] if size[j] > 0 else 0.0
-            if key < best_key * (1 - _TIE) - 1e-300 or best < 0:
-                best, best_key, best_rho = j, key, rho
-        if best < 0:
+    open_: np.ndarray = np.asarray((U > 0).any(axis=0)) if V else np.zeros(P, dtype=bool)
+    while open_.any():
+        cand = np.flatnonzero(open_)
+        rho = _rhos(_fractions_all(b, costs[cand]), U[:, cand])
+        fin = np.isfinite(rho)
+        open_[cand[~fin]] = False  # budgets only shrink: what is unaffordable now stays so
+        if not fin.any():
             break
+        cand, rho = cand[fin], rho[fin]
+        key = np.where(size[cand] > 0, rho * size[cand], 0.0)
+        low = key.min()
+        k = int(np.flatnonzero(key <= low * (1 + _TIE) + 1e-300)[0])
+        best, best_rho = int(cand[k]), float(rho[k])
         f = _fractions(b, costs[best])
         share = np.where(U[:, best] > 0, np.minimum(f, best_rho * U[:, best]), 0.0)
         share = share / share.sum() if share.sum() > 0 else share
         pay[:, best] = share
         b = np.maximum(b - share[:, None] * costs[best][None, :], 0.0)
-        price[best] = best_key
+        price[best] = float(key[k])
         selected.append(best)
-        open_.discard(best)
+        open_[best] = False
     last = float(np.nanmax(price)) if selected else 0.0
+    chosen = set(selected)
     losses: dict[int, Loss] = {}
-    for j in sorted(open_):
+    paid = pay > 1e-12  # rounding leaves ~1e-17 shares
+    for j in range(P):
+        if j in chosen:
+            continue
         sup = np.flatnonzero(U[:, j] > 0)
         pos = costs[j] > 0
-        fin = _fractions(b[sup], costs[j]) if sup.size else np.zeros(0)
+        fin_ = _fractions(b[sup], costs[j]) if sup.size else np.zeros(0)
         ini = _fractions(b0[sup], costs[j]) if sup.size else np.zeros(0)
         binding = ""
         if sup.size and pos.any():
@@ -169,8 +210,8 @@ def equal_shares(costs: np.ndarray, budgets: np.ndarray, utilities: np.ndarray,
                 ratios = b[np.ix_(sup, np.flatnonzero(pos))] / costs[j][pos]
             counts = np.bincount(np.argmin(ratios, axis=1), minlength=int(pos.sum()))
             binding = str(np.asarray(dims)[pos][int(np.argmax(counts))])
-        spent = sorted({int(k) for k in np.flatnonzero(pay[sup].sum(axis=0) > 0)}, key=lambda k: price[k])
-        losses[j] = Loss(j, tuple(int(i) for i in sup), float(np.minimum(fin.sum(), 1.0)) if sup.size else 0.0,
+        spent = sorted((int(k) for k in np.flatnonzero(paid[sup].any(axis=0))), key=lambda k: price[k])
+        losses[j] = Loss(j, tuple(int(i) for i in sup), float(np.minimum(fin_.sum(), 1.0)) if sup.size else 0.0,
                          float(ini.sum()) if sup.size else 0.0, binding,
                          tuple((k, float(price[k])) for k in spent), last)
     return EqualSharesResult(tuple(selected), price, pay, b, losses)
@@ -240,46 +281,48 @@ class EqualShares(AggregationRule):
         cm = council_map(councils)
         goods = economy.goods.index
         costs = unit_costs(economy, plan)
-        pc = proposal_costs(proposals, cm, costs)
+        ids, D = demand_sparse(proposals, cm, goods)
+        pc = pd.DataFrame(cost_rows(D, costs), index=pd.Index(ids, dtype=object, name="proposal"),
+                          columns=costs.columns).rename(columns={"shadow_price": "shadow_cost"})
         use_shadow = self.cost == "shadow" and plan is not None and plan.optimal
         dims = ["shadow_cost"] if use_shadow else capacity_dimensions(economy, costs)
-        _, offered = workplace_offers(proposals, economy)
-        C = self.capacity(economy, plan, dims, offered, pc)
+        cap, hours = workplace_offers(proposals, economy)
+        C = self.capacity(economy, plan, dims, hours, pc)
         voters = sorted((c for c in cm.values() if c.kind is not CouncilKind.WORKPLACE and c.weight > 0),
                         key=lambda c: c.id)
         vindex = {c.id: i for i, c in enumerate(voters)}
         pop = np.array([c.weight for c in voters])
         budgets = (pop / pop.sum())[:, None] * C.to_numpy()[None, :] if len(voters) else np.zeros((0, len(dims)))
-        projects = [p for p in proposals if p.kind is ProposalKind.CONSUMER]
-        cost_mat = pc.reindex([p.id for p in projects])[dims].fillna(0.0).to_numpy()
+        projects = consumer_proposals(proposals)  # the rows of D and pc, in this order
+        cost_mat = np.nan_to_num(pc[dims].to_numpy(dtype=float), nan=0.0)
         size = (cost_mat / np.where(C.to_numpy() > 0, C.to_numpy(), 1.0)).sum(axis=1)
         Umat = np.zeros((len(voters), len(projects)))
         pidx = {p.id: j for j, p in enumerate(projects)}
-        for j, p in enumerate(projects):
-            if p.council_id in vindex:
-                Umat[vindex[p.council_id], j] = 1.0
+        author = np.array([vindex.get(p.council_id, -1) for p in projects], dtype=int)
+        has = author >= 0
+        Umat[author[has], np.flatnonzero(has)] = 1.0
         for v in votes:
             if v.proposal_id in pidx and v.council_id in vindex and v.points > 0:
                 Umat[vindex[v.council_id], pidx[v.proposal_id]] = 1.0
         if self.utility == "cost":
             Umat = Umat * size[None, :]
         res = equal_shares(cost_mat, budgets, Umat, dims)
+        sel = np.asarray(res.selected, dtype=int)
         chosen = [projects[j] for j in res.selected]
         targets = empty_targets(economy)
-        for p in chosen:
-            for g, q in p.total_goods(cm[p.council_id]).items():
-                targets.loc[g, "amount"] += q
+        targets["amount"] = np.asarray(D[sel].sum(axis=0)).ravel() if sel.size else 0.0
         targets["weight"] = priority_weights(chosen, cm, goods, self.points_budget).to_numpy()
         targets["floor"] = economy.targets["floor"].reindex(goods).fillna(0.0).to_numpy()
-        cap, hours = workplace_offers(proposals, economy)
         names = [p.id for p in projects]
         vnames = [c.id for c in voters]
+        ch_all = pc["hours"].to_numpy(dtype=float).tolist() if "hours" in pc else [float("nan")] * len(projects)
+        cs_all = pc["shadow_cost"].to_numpy(dtype=float).tolist()
+        selected = set(res.selected)
         outcomes = []
         for j, p in enumerate(projects):
             sup = tuple(vnames[i] for i in np.flatnonzero(Umat[:, j] > 0))
-            ch = float(pc.loc[p.id, "hours"]) if p.id in pc.index else float("nan")
-            cs = float(pc.loc[p.id, "shadow_cost"]) if p.id in pc.index else float("nan")
-            if j in res.selected:
+            ch, cs = ch_all[j], cs_all[j]
+            if j in selected:
                 payers = ", ".join(f"{vnames[i]} {100 * res.payments[i, j]:.1f} %"
                                    for i in np.flatnonzero(res.payments[:, j] > 0))
                 outcomes.append(Outcome(p.id, True, 1.0, ch, cs, float(res.price[j]), sup,

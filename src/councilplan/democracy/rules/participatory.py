@@ -50,8 +50,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from councilplan.democracy.costs import demand_matrix, unit_costs
+from councilplan.democracy.costs import (
+    consumer_proposals,
+    cost_rows,
+    demand_sparse,
+    goods_rows,
+    unit_costs,
+)
 from councilplan.democracy.domain import (
     POINTS_BUDGET,
     Council,
@@ -220,33 +227,51 @@ class AlbertHahnel(AggregationRule):
         H = self.income(economy, plan, hours)
         consumers = [c for c in cm.values() if c.kind is not CouncilKind.WORKPLACE and c.weight > 0]
         pop = sum(c.weight for c in consumers)
-        D = demand_matrix(proposals, cm, goods)
+        cons = consumer_proposals(proposals)
+        _, D = demand_sparse(cons, cm, goods)  # rows: cons, in order
+        p = price.to_numpy(dtype=float)
+        n = len(cons)
+        # each consumer proposal's income: its council's equal share of the hours, split over its proposals
+        cid = [q.council_id for q in cons]
+        per_council = pd.Series(cid, dtype=object).value_counts()
+        n_props = per_council.reindex(cid).to_numpy(dtype=float) if n else np.zeros(0)
+        weight = np.fromiter((cm[c].weight for c in cid), dtype=float, count=n)
+        income = H * weight / pop / n_props if pop > 0 else np.zeros(n)
+        pts = goods_rows([{g: v for g, v in q.priorities.items() if float(v) > 0} for q in cons], goods)
+        has_pts = np.asarray(pts.getnnz(axis=1) > 0)
+        # points: the Cobb-Douglas bundle E α_g / p_g with α the normalised points (quantities if E = ∞)
+        rowsum = np.asarray(pts.sum(axis=1)).ravel()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_p = 1.0 / p
+            scale = np.where(has_pts & np.isfinite(income), income / np.where(rowsum > 0, rowsum, 1.0), 0.0)
+            cd = (sp.diags(scale) @ pts).tocsr()
+            cd.eliminate_zeros()  # rows that take their quantities instead
+            cd = cd.multiply(inv_p[None, :]).tocsr()
+        # quantities: scaled down to the income when they cost more
+        cost = np.asarray(D @ np.nan_to_num(p, nan=0.0)).ravel() if n else np.zeros(0)
+        if n and np.isnan(p).any():
+            cost = cost_rows(D, pd.DataFrame({"p": p}, index=goods))[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(has_pts, 1.0, np.where(cost > 0, np.minimum(1.0, income / cost), 1.0))
+        quantity_rows = ~has_pts | ~np.isfinite(income)
+        W = (cd + sp.diags(np.where(quantity_rows, np.where(has_pts, 1.0, share), 0.0)) @ D).tocsr()
         targets = empty_targets(economy)
+        targets["amount"] = np.asarray(W.sum(axis=0)).ravel() if n else 0.0
+        spent = np.asarray(W @ np.nan_to_num(p, nan=0.0)).ravel() if n else np.zeros(0)
+        if n and np.isnan(p).any():
+            spent = cost_rows(W, pd.DataFrame({"p": p}, index=goods))[:, 0]
+        row = {q.id: j for j, q in enumerate(cons)}
         outcomes: list[Outcome] = []
-        p = price.to_numpy()
         for prop in proposals:
             if prop.kind is not ProposalKind.CONSUMER:
                 outcomes.append(Outcome(prop.id, True, 1.0, reason="workplace offer: capacity and hours are limits"))
                 continue
-            c = cm[prop.council_id]
-            n_props = sum(1 for q in proposals if q.council_id == c.id and q.kind is ProposalKind.CONSUMER)
-            income = H * c.weight / pop / n_props if pop > 0 else 0.0
-            pts = pd.Series({g: float(v) for g, v in prop.priorities.items() if float(v) > 0}, dtype=float)
-            if len(pts):
-                alpha = pts.reindex(goods).fillna(0.0).to_numpy() / pts.sum()
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    want = np.where(alpha > 0, income * alpha / p, 0.0) if np.isfinite(income) else D.loc[prop.id].to_numpy()
-                share, how = 1.0, "the Cobb-Douglas bundle of its points"
-            else:
-                want = D.loc[prop.id].to_numpy()
-                cost = float(want @ p)
-                share = min(1.0, income / cost) if cost > 0 else 1.0
-                want = want * share
-                how = "its quantities" if share >= 1 else f"{100 * share:.1f} % of its quantities"
-            targets["amount"] += want
-            spent = float(want @ p)
-            outcomes.append(Outcome(prop.id, share > 0, share, spent, float("nan"), None, (c.id,),
-                                    f"gets {how}: {spent:.6g} of its {income:.6g} hours at the indicative prices"))
+            j = row[prop.id]
+            sh, inc, sp_ = float(share[j]), float(income[j]), float(spent[j])
+            how = ("the Cobb-Douglas bundle of its points" if has_pts[j] else
+                   "its quantities" if sh >= 1 else f"{100 * sh:.1f} % of its quantities")
+            outcomes.append(Outcome(prop.id, sh > 0, sh, sp_, float("nan"), None, (prop.council_id,),
+                                    f"gets {how}: {sp_:.6g} of its {inc:.6g} hours at the indicative prices"))
         targets["weight"] = priority_weights(proposals, cm, goods, self.points_budget).to_numpy()
         targets["floor"] = economy.targets["floor"].reindex(goods).fillna(0.0).to_numpy()
         techniques = tuple(t for p_ in proposals if p_.kind is ProposalKind.WORKPLACE for t in p_.techniques)

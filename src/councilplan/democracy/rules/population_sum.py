@@ -20,9 +20,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from councilplan.democracy.costs import demand_matrix, proposal_costs, unit_costs
+from councilplan.democracy.costs import (
+    consumer_proposals,
+    cost_rows,
+    demand_sparse,
+    goods_rows,
+    unit_costs,
+)
 from councilplan.democracy.domain import (
     POINTS_BUDGET,
     Council,
@@ -40,27 +48,39 @@ if TYPE_CHECKING:
     from councilplan.planning.plan import Plan
 
 
+def wanted_goods(proposals: Sequence[Proposal], goods: pd.Index) -> sp.csr_matrix:
+    """Consumer proposals × goods: 1 where the proposal asks for a positive quantity of the good."""
+    Q = goods_rows([p.goods for p in consumer_proposals(proposals)], goods)
+    return (Q > 0).astype(float).tocsr()
+
+
+def priority_points(proposals: Sequence[Proposal], goods: pd.Index, budget: float = POINTS_BUDGET, *,
+                    wanted: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """Consumer proposals × goods: each proposal's positive priority points; a proposal that gave none
+    spreads ``budget`` evenly over the goods it asked for (quantity > 0; ``wanted`` when given)."""
+    cons = consumer_proposals(proposals)
+    pts = goods_rows([{g: v for g, v in p.priorities.items() if float(v) > 0} for p in cons], goods)
+    if wanted is None:
+        wanted = wanted_goods(cons, goods)
+    none = np.asarray(pts.getnnz(axis=1) == 0)
+    n_wanted = np.asarray(wanted.getnnz(axis=1), dtype=float)
+    even = np.where(none & (n_wanted > 0), budget / np.maximum(n_wanted, 1.0), 0.0)
+    return (pts + sp.diags(even) @ wanted).tocsr()
+
+
 def priority_weights(proposals: Sequence[Proposal], councils: Mapping[str, Council], goods: pd.Index,
                      budget: float = POINTS_BUDGET) -> pd.Series:
     """Population-weighted priority points, scaled to average 1 over the goods anyone asked for."""
-    raw = pd.Series(0.0, index=goods)
-    total_pop = 0.0
-    asked: set[str] = set()
-    for p in proposals:
-        if p.kind is not ProposalKind.CONSUMER:
-            continue
-        c = councils[p.council_id]
-        pts = {g: float(v) for g, v in p.priorities.items() if float(v) > 0}
-        if not pts:
-            wanted = [g for g, q in p.goods.items() if float(q) > 0]
-            pts = {g: budget / len(wanted) for g in wanted} if wanted else {}
-        for g, v in pts.items():
-            raw[g] += c.weight * v
-        asked |= set(pts) | {g for g, q in p.goods.items() if float(q) > 0}
-        total_pop += c.weight
+    cons = consumer_proposals(proposals)
+    pop = np.fromiter((councils[p.council_id].weight for p in cons), dtype=float, count=len(cons))
+    total_pop = float(pop.sum())
+    wanted = wanted_goods(cons, goods)
+    points = priority_points(cons, goods, budget, wanted=wanted)
+    asked = int(np.count_nonzero(np.asarray(points.getnnz(axis=0)) + np.asarray(wanted.getnnz(axis=0))))
     if total_pop <= 0 or not asked:
         return pd.Series(1.0, index=goods)
-    return raw * (len(asked) / (budget * total_pop))
+    raw = np.asarray(pop @ points).ravel()
+    return pd.Series(raw * (asked / (budget * total_pop)), index=goods)
 
 
 def workplace_offers(proposals: Sequence[Proposal], economy: Economy) -> tuple[pd.Series | None, pd.Series | None]:
@@ -95,20 +115,20 @@ class PopulationSum(AggregationRule):
                   economy: Economy, plan: Plan | None = None, *, votes: Sequence[Vote] = ()) -> Goals:
         cm = council_map(councils)
         goods = economy.goods.index
-        D = demand_matrix(proposals, cm, goods)
+        ids, D = demand_sparse(proposals, cm, goods)
         targets = empty_targets(economy)
-        targets["amount"] = D.sum(axis=0).reindex(goods).fillna(0.0).to_numpy()
+        targets["amount"] = np.asarray(D.sum(axis=0)).ravel()
         targets["weight"] = priority_weights(proposals, cm, goods, self.points_budget).to_numpy()
         targets["floor"] = economy.targets["floor"].reindex(goods).fillna(0.0).to_numpy()
         cap, hours = workplace_offers(proposals, economy)
-        costs = proposal_costs(proposals, cm, unit_costs(economy, plan)) if len(D) else None
-        outcomes = []
-        for p in proposals:
-            ch = cs = float("nan")
-            if costs is not None and p.id in costs.index:
-                ch, cs = float(costs.loc[p.id, "hours"]), float(costs.loc[p.id, "shadow_cost"])
-            outcomes.append(Outcome(p.id, True, 1.0, ch, cs, None, (p.council_id,),
-                                    "counted in full: the baseline adds every demand"))
+        costs: dict[str, tuple[float, float]] = {}
+        if len(ids):
+            uc = unit_costs(economy, plan)[["hours", "shadow_price"]]
+            pc = cost_rows(D, uc)
+            costs = dict(zip(ids, zip(pc[:, 0].tolist(), pc[:, 1].tolist(), strict=True), strict=True))
+        nan = (float("nan"), float("nan"))
+        outcomes = [Outcome(p.id, True, 1.0, *costs.get(p.id, nan), None, (p.council_id,),
+                            "counted in full: the baseline adds every demand") for p in proposals]
         techniques = tuple(t for p in proposals if p.kind is ProposalKind.WORKPLACE for t in p.techniques)
         return Goals(targets=targets, rule=self.name, capacity=cap, labour=hours, techniques=techniques,
                      outcomes=tuple(outcomes))
