@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -65,14 +66,15 @@ def recompute(goods: int, councils: int = 20, seed: int = 0) -> dict[str, float]
 
 
 # ----------------------------------------------------------------------- load
-def _start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(tmp: Path, db: str | None = None, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     import httpx
 
     from councilplan.api.server import free_port
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", "from councilplan.cli import main; main()", "serve",
-                             "--db", f"sqlite:///{tmp / 'load.db'}", "--port", str(port)],
+                             "--db", db or f"sqlite:///{tmp / 'load.db'}", "--port", str(port),
+                             "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -107,64 +109,116 @@ def _seed(url: str, councils: int = 10) -> dict[str, Any]:
     return {"tokens": tokens, "round": rid}
 
 
-async def _load(url: str, seed: dict[str, Any], rate: float, seconds: float) -> dict[str, Any]:
-    import httpx
+class _Conn:
+    """One keep-alive HTTP/1.1 connection (a minimal client: JSON bodies, Content-Length answers).
 
+    httpx's asyncio pool costs a few milliseconds of CPU per request, as much as the server: on two
+    shared cores the load generator would then measure itself.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
+        self.reader, self.writer, self.host = reader, writer, host
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: Any = None) -> int:
+        import json
+
+        data = json.dumps(body).encode() if body is not None else b""
+        head = {"Host": self.host, "Content-Length": str(len(data)), **headers}
+        if body is not None:
+            head["Content-Type"] = "application/json"
+        self.writer.write((f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items())
+                           + "\r\n").encode() + data)
+        lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        length = next((int(v) for k, _, v in (ln.partition(":") for ln in lines[1:])
+                       if k.strip().lower() == "content-length"), 0)
+        await self.reader.readexactly(length)
+        return int(lines[0].split()[1])
+
+
+async def _load(url: str, seed: dict[str, Any], rate: float, seconds: float) -> dict[str, Any]:
     n = int(rate * seconds)
     rng = random.Random(1)
     lat: dict[str, list[float]] = {"read": [], "write": []}
-    errors: dict[int, int] = {}
+    errors: dict[str, int] = {}
     rid, tokens = seed["round"], seed["tokens"]
+    u = urlparse(url)
+    host = f"{u.hostname}:{u.port}"
+    idle: list[_Conn] = []
+    opened = 0
 
-    async def one(client: httpx.AsyncClient, i: int) -> None:
+    async def one(i: int, due: float) -> None:
+        nonlocal opened
         token = tokens[i % len(tokens)]
         h = {"Authorization": f"Bearer {token}"}
         kind = "write" if rng.random() < 0.3 else "read"
-        t = time.perf_counter()
-        if kind == "write":
-            r = await client.post(f"/rounds/{rid}/proposals", headers=h,
-                                  json={"goods": {"trade": 1.0 + i % 5}, "client_key": f"load-{i}"})
+        if idle:
+            conn = idle.pop()
         else:
-            path = rng.choice([f"/rounds/{rid}/proposals?limit=20", f"/rounds/{rid}", "/me"])
-            r = await client.get(path, headers=h)
-        lat[kind].append(time.perf_counter() - t)
-        if r.status_code >= 400:
-            errors[r.status_code] = errors.get(r.status_code, 0) + 1
+            conn = _Conn(*await asyncio.open_connection(u.hostname, u.port), host)
+            opened += 1
+        try:
+            if kind == "write":
+                code = await conn.request("POST", f"/rounds/{rid}/proposals", h,
+                                          {"goods": {"trade": 1.0 + i % 5}, "client_key": f"load-{i}"})
+            else:
+                path = rng.choice([f"/rounds/{rid}/proposals?limit=20", f"/rounds/{rid}", "/me"])
+                code = await conn.request("GET", path, h)
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            return
+        # latency from the moment the request was due: it includes any queueing, client or server
+        lat[kind].append(time.perf_counter() - due)
+        idle.append(conn)
+        if code >= 400:
+            errors[str(code)] = errors.get(str(code), 0) + 1
 
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        start = time.perf_counter()
-        tasks = []
-        for i in range(n):  # fixed arrival rate (open loop): latency includes any queueing
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, i)))
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 60)
-        wall = time.perf_counter() - start
+    start = time.perf_counter()
+    tasks = []
+    for i in range(n):  # fixed arrival rate (open loop)
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 60)
+    wall = time.perf_counter() - start
+    for c in idle:
+        c.writer.close()
     every = sorted(lat["read"] + lat["write"])
 
-    def q(v: list[float], p: float) -> float:
+    def q(v: list[float], p: int) -> float:
         return statistics.quantiles(v, n=100)[p - 1] * 1000 if len(v) >= 2 else float("nan")
 
     return {"requests": n, "wall_s": round(wall, 2), "achieved_rps": round(n / wall, 1), "errors": errors,
-            "p50_ms": round(q(every, 50), 2), "p99_ms": round(q(every, 99), 2),
+            "connections": opened, "p50_ms": round(q(every, 50), 2), "p99_ms": round(q(every, 99), 2),
+            "max_ms": round(every[-1] * 1000, 2) if every else float("nan"),
             "read_p99_ms": round(q(sorted(lat["read"]), 99), 2),
             "write_p99_ms": round(q(sorted(lat["write"]), 99), 2)}
 
 
-def load(rate: float, seconds: float, server: str | None) -> dict[str, Any]:
+def load(rate: float, seconds: float, server: str | None, db: str | None = None, workers: int = 1
+         ) -> dict[str, Any]:
     if rate * seconds > 50_000 or seconds > 300:
         raise SystemExit("bounded: at most 50,000 requests and 300 s")
     if server is not None and urlparse(server).hostname not in ("127.0.0.1", "localhost"):
         raise SystemExit("the load script runs on loopback only (127.0.0.1)")
-    with tempfile.TemporaryDirectory(prefix="councilplan-load-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="councilplan-load-"))
+        if db == "postgresql":  # a fresh database on the test server, dropped afterwards
+            from councilplan.store.testing import temporary_postgres
+
+            db = stack.enter_context(temporary_postgres())
         proc = None
         if server is None:
-            proc, server = _start_server(Path(tmp))
+            proc, server = _start_server(Path(tmp), db, workers)
         try:
             seeded = _seed(server)
-            return asyncio.run(_load(server, seeded, rate, seconds))
+            before = os.getloadavg()
+            out = asyncio.run(_load(server, seeded, rate, seconds))
+            after = os.getloadavg()
+            out["loadavg_1m_before_after"] = f"{before[0]:.2f} → {after[0]:.2f} (cores: {os.cpu_count()})"
+            out["server"] = f"{workers} worker(s) on {'PostgreSQL' if db and db.startswith('postgres') else 'SQLite'}"
+            return out
         finally:
             if proc is not None:
                 proc.terminate()
@@ -180,12 +234,15 @@ def main() -> None:
     ld.add_argument("--rate", type=float, default=200.0)
     ld.add_argument("--seconds", type=float, default=60.0)
     ld.add_argument("--server", default=None)
+    ld.add_argument("--db", default=None, help="database URL for the started server; 'postgresql': a fresh "
+                                               "database on $COUNCILPLAN_TEST_POSTGRES (default: a SQLite file)")
+    ld.add_argument("--workers", type=int, default=1, help="server processes")
     args = ap.parse_args()
     if args.what == "recompute":
         out: dict[str, Any] = recompute(args.goods)
         target = out["recompute_after_one_vote_s"] <= 1.0
     else:
-        out = load(args.rate, args.seconds, args.server)
+        out = load(args.rate, args.seconds, args.server, args.db, args.workers)
         target = out["p99_ms"] <= 100.0
     for k, v in out.items():
         print(f"{k:>28}: {v:.4g}" if isinstance(v, float) else f"{k:>28}: {v}")

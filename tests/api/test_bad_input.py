@@ -28,10 +28,10 @@ def _detail(r: Any) -> str:
 PROPOSALS = [
     ({"goods": {"part_a": -1}}, "greater than or equal to 0"),
     ({"goods": {"part_a": "lots"}}, "valid number"),
-    ({"goods": {"part_z": 1}}, "'part_z' is not a good"),
+    ({"goods": {"part_z": 1}}, "unknown good 'part_z'"),
     ({"goods": {}}, "asks for nothing"),
-    ({"priorities": {"part_a": 80, "part_b": 30}}, "the budget is 100"),
-    ({"goods": {"part_a": 1}, "capacity": {"milling_a": 3}}, "has no capacity"),
+    ({"priorities": {"part_a": 80, "part_b": 30}}, "over the equal budget of 100 points"),
+    ({"goods": {"part_a": 1}, "capacity": {"milling_a": 3}}, "cannot offer capacity"),
     ({"goods": {"part_a": 1}, "colour": "red"}, "Extra inputs are not permitted"),
     ({"goods": {"part_a": 1}, "kind": "workplace"}, "cannot make a workplace proposal"),
     ({"goods": {"part_a": 1}, "client_key": ""}, "at least 1 character"),
@@ -67,8 +67,8 @@ def test_workplace_proposals(world: World) -> None:
                                              "amount": 1, "justification": "better"}]})
     assert r.status_code == 422
     text = _detail(r)
-    for needle in ("'turret_a' is not run by this council", "'nobody' is not a labour kind",
-                   "'milling_b' is not run", "'steel' is not a row of inputs"):
+    for needle in ("is not attached to process 'turret_a'", "unknown labour kind 'nobody'",
+                   "is not attached to process 'milling_b'", "unknown good 'steel'"):
         assert needle in text
 
 

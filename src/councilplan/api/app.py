@@ -10,6 +10,7 @@ list of ``{loc, msg, type}`` entries, each saying what is wrong and how to fix i
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,7 +40,7 @@ def _economy_error(_: Request, exc: Exception) -> JSONResponse:
 
 def _proposal_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProposalError)
-    return _detail(422, [{"loc": ["body", *i.field.replace("[", ".").replace("]", "").split(".")],
+    return _detail(422, [{"loc": ["body", *re.findall(r"[^.\[\]']+", i.field)],
                           "msg": f"{i.message}. Fix: {i.fix}", "type": "proposal_error"} for i in exc.issues])
 
 
@@ -128,3 +129,9 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     app.add_exception_handler(Exception, _internal)
     app.add_middleware(ThreadLimit, threads=threads)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """An app on ``$COUNCILPLAN_DB``, already migrated: the factory each worker process of
+    ``councilplan serve --workers N`` calls."""
+    return create_app(Database(), migrate=False)

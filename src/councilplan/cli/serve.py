@@ -85,6 +85,8 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="seed the built-in economy and demo councils; "
                                                       "print their tokens")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (PostgreSQL scales with them; "
+                                                             "SQLite writers queue on one file)")] = 1,
 ) -> None:
     """Serve the API: create or migrate the database, then listen (OpenAPI at /docs)."""
     import uvicorn
@@ -109,7 +111,15 @@ def serve(
         console.print(f"try: curl -H 'Authorization: Bearer {seeded['tokens'][0][2]}' "
                       f"http://{host}:{port}/economies/{seeded['economy']}/rounds")
     console.print(f"API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); Ctrl-C stops it")
-    uvicorn.run(create_app(database, migrate=False), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(database, migrate=False), host=host, port=port, log_level="warning")
+        return
+    import os
+
+    database.dispose()
+    os.environ["COUNCILPLAN_DB"] = database.url  # each worker builds its app from it (app_from_env)
+    uvicorn.run("councilplan.api.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                log_level="warning")
 
 
 def _safe_url(url: str) -> str:

@@ -48,7 +48,8 @@ def _validate(session: Session, actor: Actor, economy_id: int, body: ProposalCon
     if economy is None:
         economy = economy_of(crud.get(session, EconomyRow, economy_id, what="economy"))
     check_proposal(ProposalCreate.model_validate(body.model_dump()), kind, actor.council.kind,
-                   list(actor.council.processes or []), economy)
+                   list(actor.council.processes or []), economy, council_id=str(actor.council.id),
+                   population=float(actor.council.population or 0.0))
 
 
 @router.post("/rounds/{round_id}/proposals", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic,
