@@ -197,10 +197,34 @@ def _policy() -> Any:
     return getattr(drounds, "revise_demand", revise_demand)
 
 
+def workplace_offer(economy: Any, processes: list[str], share: float, rng: random.Random) -> dict[str, Any]:
+    """What a simulated workplace council offers: ``share`` of every finite labour limit and of its
+    processes' finite capacities, give or take 5 % (empty when the economy has no finite limits)."""
+    hours = {str(k): float(v) * share * rng.uniform(0.95, 1.05)
+             for k, v in economy.labour_available.items() if math.isfinite(float(v))}
+    capacity = {j: float(economy.capacity[j]) * rng.uniform(0.95, 1.05)
+                for j in processes if math.isfinite(float(economy.capacity[j]))}
+    return {k: v for k, v in (("hours", hours), ("capacity", capacity)) if v}
+
+
 def simulate_round(base: str, files: dict[str, str], councils: int, iterations: int, *, rule: str,
-                   objective: str, seed: int = 0, echo: bool = True) -> dict[str, Any]:
-    """Drive ``councils`` simulated consumer councils through one full round over HTTP; returns the last plan."""
+                   objective: str, seed: int = 0, echo: bool = True, workplaces: int = 2) -> dict[str, Any]:
+    """Drive ``councils`` simulated consumer councils and ``workplaces`` workplace councils through one
+    full round over HTTP; returns the last plan.
+
+    Workplace councils share the economy's processes (round robin) and offer their share of the
+    finite labour limits and their processes' finite capacities; they keep their offer in every
+    iteration (the consumer councils revise)."""
     api = Api(base)
+    try:
+        return _simulate(api, files, councils, iterations, rule=rule, objective=objective, seed=seed, echo=echo,
+                         workplaces=workplaces)
+    finally:
+        api.http.close()
+
+
+def _simulate(api: Api, files: dict[str, str], councils: int, iterations: int, *, rule: str, objective: str,
+              seed: int, echo: bool, workplaces: int) -> dict[str, Any]:
     rng = random.Random(seed)
     created = api.call("POST", "/economies", json={"files": files, "admin_name": "facilitation board"})
     admin, eid = created["token"], created["economy"]["id"]
@@ -208,7 +232,8 @@ def simulate_round(base: str, files: dict[str, str], councils: int, iterations: 
     goods = detail["goods"]
     from councilplan.store.economies import parse_files
 
-    targets = parse_files(files).targets["amount"]
+    economy = parse_files(files)
+    targets = economy.targets["amount"]
     if float(targets.sum()) <= 0:
         targets = targets * 0 + 1.0
     pops = [rng.uniform(0.5, 1.5) * 1_000_000 for _ in range(councils)]
@@ -222,6 +247,16 @@ def simulate_round(base: str, files: dict[str, str], councils: int, iterations: 
         demand = {g: float(targets.get(g, 0.0)) / total * rng.uniform(0.9, 1.6) for g in goods
                   if float(targets.get(g, 0.0)) > 0}
         people.append({"token": joined["token"], "demand": demand, "proposal": None})
+    procs = [str(j) for j in economy.processes.index]
+    for i in range(min(workplaces, len(procs))):
+        mine = procs[i::workplaces]
+        offer = workplace_offer(economy, mine, len(mine) / len(procs), rng)
+        if not offer:
+            continue  # nothing finite to offer: a workplace proposal must offer something
+        c = api.call("POST", f"/economies/{eid}/councils", admin,
+                     json={"name": f"workplace {i + 1}", "kind": "workplace", "processes": mine})
+        joined = api.call("POST", "/invites/accept", json={"code": c["invite"]["code"], "name": f"works {i + 1}"})
+        people.append({"token": joined["token"], "offer": offer, "proposal": None})
     rnd = api.call("POST", f"/economies/{eid}/rounds", admin,
                    json={"rule": rule, "objective": objective, "max_iterations": iterations})
     rid = rnd["id"]
@@ -229,11 +264,12 @@ def simulate_round(base: str, files: dict[str, str], councils: int, iterations: 
     plan: dict[str, Any] = {}
     while True:
         for p in people:
-            body = {"goods": p["demand"], "client_key": f"it{rnd['iteration']}"}
+            content = p["offer"] if "offer" in p else {"goods": p["demand"]}
             if p["proposal"] is None:
-                p["proposal"] = api.call("POST", f"/rounds/{rid}/proposals", p["token"], json=body)["id"]
-            else:
-                api.call("PUT", f"/proposals/{p['proposal']}", p["token"], json={"goods": p["demand"]})
+                p["proposal"] = api.call("POST", f"/rounds/{rid}/proposals", p["token"],
+                                         json={**content, "client_key": f"it{rnd['iteration']}"})["id"]
+            elif "demand" in p:  # workplaces keep their offer
+                api.call("PUT", f"/proposals/{p['proposal']}", p["token"], json=content)
         api.call("POST", f"/rounds/{rid}/close", admin)
         planned = api.call("POST", f"/rounds/{rid}/plan", admin)
         published = api.call("POST", f"/rounds/{rid}/publish", admin)
@@ -246,7 +282,8 @@ def simulate_round(base: str, files: dict[str, str], councils: int, iterations: 
         api.call("POST", f"/rounds/{rid}/reopen", admin)
         rnd = api.call("GET", f"/rounds/{rid}", admin)
         for p in people:
-            p["demand"] = policy(p["demand"], plan["result"])
+            if "demand" in p:
+                p["demand"] = policy(p["demand"], plan["result"])
     final = api.call("GET", f"/rounds/{rid}/plan", admin)
     chain = api.call("GET", f"/economies/{eid}/events/verify", admin)
     return {"round": rnd, "plan": final, "chain": chain, "economy": eid}
@@ -274,11 +311,14 @@ def simulate(
     rule: Annotated[str, typer.Option(help="aggregation rule (see GET /rules)")] = "population-sum",
     objective: Annotated[str, typer.Option(help="ray, harmony or min-labour")] = "harmony",
     seed: Annotated[int, typer.Option(help="random seed of the simulated councils")] = 0,
+    workplaces: Annotated[int, typer.Option("--workplaces", min=0, max=1000,
+                                            help="simulated workplace councils (offering hours and capacity)")] = 2,
 ) -> None:
     """Drive N simulated councils through a full round over HTTP; print each iteration and the final plan."""
     files = _economy_files(economy)
     with _server(server, None) as base:
-        out = simulate_round(base, files, councils, iterations, rule=rule, objective=objective, seed=seed)
+        out = simulate_round(base, files, councils, iterations, rule=rule, objective=objective, seed=seed,
+                             workplaces=workplaces)
     res = out["plan"]["result"]
     rnd = out["round"]
     t = Table("good", "net output", "target", "fulfilment", title=f"final plan (iteration {out['plan']['iteration']}"
