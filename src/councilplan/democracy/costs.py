@@ -14,6 +14,8 @@ times these unit costs.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,31 @@ from councilplan.model.economy import Economy
 
 if TYPE_CHECKING:
     from councilplan.planning.plan import Plan
+
+
+_known_values: dict[int, tuple[weakref.ref[Economy], pd.DataFrame]] = {}
+_known_lock = threading.Lock()
+
+
+def remember_labour_values(economy: Economy, values: pd.DataFrame | None) -> None:
+    """Labour values of ``economy``'s technology, known to the caller (a cache): :func:`unit_costs`
+    without a plan then skips the min-labour LP that general technologies need."""
+    if values is None:
+        return
+    key = id(economy)
+
+    def forget(_: object) -> None:
+        with _known_lock:
+            _known_values.pop(key, None)
+
+    with _known_lock:
+        _known_values[key] = (weakref.ref(economy, forget), values)
+
+
+def _known(economy: Economy) -> pd.DataFrame | None:
+    with _known_lock:
+        hit = _known_values.get(id(economy))
+    return hit[1] if hit is not None and hit[0]() is economy else None
 
 
 def unit_costs(economy: Economy, plan: Plan | None = None) -> pd.DataFrame:
@@ -43,7 +70,7 @@ def unit_costs(economy: Economy, plan: Plan | None = None) -> pd.DataFrame:
             for r, res in enumerate(economy.resources):
                 out[str(res)] = Rv[r]
     else:
-        lv = plan.labour_values if plan is not None and plan.labour_values is not None else None
+        lv = plan.labour_values if plan is not None and plan.labour_values is not None else _known(economy)
         if lv is None:
             from councilplan.planning.values import labour_values
 

@@ -14,6 +14,7 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import pandas as pd
 from councilplan.model.economy import Economy
 from councilplan.model.errors import EconomyError, Issue
 from councilplan.model.formats import TABLES, read_economy, write_economy
+from councilplan.solvers import HighsSolver, LinearProgram, LPResult, SolveOptions
 
 ALLOWED_FILES = frozenset({"economy.toml", *(f"{t}.csv" for t in TABLES)})
 MAX_FILE_CHARS = 200_000_000
@@ -97,6 +99,18 @@ def technology_hash(economy: Economy) -> str:
     return h.hexdigest()
 
 
+#: technologies with at least this many non-zeros are solved cold by HiGHS' interior point (with
+#: crossover): its dual simplex needs minutes at 10^4 goods, where each basis factorisation fills in
+LARGE_NNZ = 50_000
+
+
+class _HighsIPM(HighsSolver):
+    """HiGHS, interior point unless the options say otherwise."""
+
+    def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:
+        return super().solve_lp(lp, replace(options, extra={"solver": "ipm", **options.extra}))
+
+
 def labour_values_cached(economy: Economy) -> pd.DataFrame | None:
     """Labour values of the economy's technology (they do not depend on goals), cached; None if none exist."""
     from councilplan.planning.values import ValuationError, labour_values
@@ -107,7 +121,7 @@ def labour_values_cached(economy: Economy) -> pd.DataFrame | None:
         if hit is not None:
             return hit
     try:
-        values = labour_values(economy)
+        values = labour_values(economy, solver=_HighsIPM() if economy.net.nnz >= LARGE_NNZ else "highs")
     except (ValuationError, RuntimeError):
         return None
     with _lock:

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -44,6 +45,7 @@ from councilplan.democracy import (
     TechniqueChange,
     get_rule,
 )
+from councilplan.democracy.costs import remember_labour_values
 from councilplan.model.economy import Economy
 from councilplan.planning import Plan, plan
 from councilplan.planning.problem import build_problem
@@ -159,22 +161,55 @@ def result_json(pl: Plan, goals: Goals, proposals: Sequence[ProposalRow],
 
 
 # ------------------------------------------------------------------ planning
+#: LPs with at least this many non-zeros count as large: solved cold by HiGHS' interior point (with
+#: crossover), and re-solved after a vote by the first-order ``pdlp`` from the previous plan's point
+#: (a handful of iterations) instead of from the previous simplex basis, whose factorisation alone
+#: takes seconds at 10^4 goods (the inverse of ``I - A`` is dense, and so is its LU).
+LARGE_LP_NNZ = 150_000
+#: certificate tolerance of warm first-order re-solves (relative residuals and gap)
+WARM_TOL = 1e-5
+#: seconds a warm first-order re-solve may take before HiGHS takes over from the previous basis
+WARM_LIMIT = 20.0
+
+
 def compute_plan(
     economy: Economy, goals: Goals, objective: str, *, previous: Plan | None = None,
 ) -> Plan:
-    """The plan of ``economy`` under ``goals``: warm-started from ``previous``, labour values cached."""
+    """The plan of ``economy`` under ``goals``, warm-started from ``previous`` when the LP keeps its shape.
+
+    Small LPs: HiGHS, warm from the previous simplex basis. Large ones (:data:`LARGE_LP_NNZ`): HiGHS'
+    interior point cold, ``pdlp`` warm from the previous primal-dual point (certified to
+    :data:`WARM_TOL`), HiGHS from the basis if that does not finish. Labour values are cached.
+    """
     t0 = time.perf_counter()
     eco = goals.apply(economy)
-    opts = SolveOptions()
-    if (previous is not None and previous.optimal and previous.objective_name == objective
-            and "x" in previous.raw and "row_dual" in previous.raw):
-        x, y = previous.raw["x"], previous.raw["row_dual"]
-        if build_problem(eco, objective).shape == (len(y), len(x)):  # type: ignore[arg-type]
-            opts = SolveOptions(warm_start=(x, y))
-    pl = plan(eco, objective=objective, options=opts, with_values=False)  # type: ignore[arg-type]
+    lp = build_problem(eco, objective)  # type: ignore[arg-type]
+    large = lp.K.nnz >= LARGE_LP_NNZ
+    usable = (previous is not None and previous.optimal and previous.objective_name == objective
+              and "x" in previous.raw and "row_dual" in previous.raw
+              and lp.shape == (len(previous.raw["row_dual"]), len(previous.raw["x"])))
+    pl: Plan | None = None
+    how = "cold"
+    if usable and large:
+        assert previous is not None
+        pl = plan(eco, objective=objective, solver="pdlp", with_values=False,  # type: ignore[arg-type]
+                  options=SolveOptions(tol=WARM_TOL, time_limit=WARM_LIMIT,
+                                       warm_start=(previous.raw["x"], previous.raw["row_dual"])))
+        how = "warm: pdlp from the previous plan's primal-dual point"
+        if pl.status is not Status.OPTIMAL:
+            pl = None
+    if pl is None and usable:
+        pl = plan(eco, objective=objective, with_values=False, warm=previous)  # type: ignore[arg-type]
+        how = "warm: HiGHS from the previous plan's basis"
+    if pl is None:
+        opts = SolveOptions(extra={"solver": "ipm"}) if large else SolveOptions()
+        pl = plan(eco, objective=objective, options=opts, with_values=False)  # type: ignore[arg-type]
+        how = "cold: HiGHS " + ("interior point" if large else "simplex")
     if pl.status is Status.OPTIMAL:
         pl.labour_values = econ_files.labour_values_cached(eco)
     pl.timings["total"] = time.perf_counter() - t0
+    if pl.status is Status.OPTIMAL:
+        pl.message = f"{pl.message} ({how})" if pl.message else how
     return pl
 
 
@@ -184,6 +219,8 @@ def aggregate(session: Session, rnd: RoundRow, economy: Economy, previous: Plan 
     councils = {c.id: c for c in session.execute(
         select(CouncilRow).where(CouncilRow.economy_id == rnd.economy_id, CouncilRow.kind != BOARD)).scalars()}
     rule = get_rule(rnd.rule)
+    if previous is None and not economy.is_square():  # the rule prices proposals at labour values
+        remember_labour_values(economy, econ_files.labour_values_cached(economy))
     goals = rule.aggregate([domain_proposal(p) for p in rows if p.council_id in councils],
                            {str(c.id): domain_council(c) for c in councils.values()}, economy, previous)
     return goals, rows, councils
@@ -195,33 +232,63 @@ def _previous(rnd: RoundRow) -> Plan | None:
     return hit[1] if hit is not None and hit[0] < rnd.iteration + 1 else None
 
 
-def plan_round(session: Session, *, rnd: RoundRow, actor: int) -> PlanRow:
-    """``closed → planned``: aggregate the active proposals and compute this iteration's plan."""
+@dataclass
+class PreparedPlan:
+    """An iteration's plan computed from a snapshot of the round (no lock held), ready to be stored."""
+
+    round_id: int
+    iteration: int
+    plan: Plan
+    status: str
+    input_hash: str
+    goals: dict[str, Any]
+    result: dict[str, Any]
+    proposals: list[int]
+
+
+def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
+    """Aggregate the round's active proposals and compute its plan: the slow part, done in a reading
+    session so that no write lock is held while the solver runs (proposals cannot change while the
+    round is closed; :func:`record_plan` re-checks the round under its lock)."""
     eco_row = session.get(EconomyRow, rnd.economy_id)
     assert eco_row is not None
     economy = economy_of(eco_row)
     previous = _previous(rnd)
     goals, rows, councils = aggregate(session, rnd, economy, previous)
     pl = compute_plan(economy, goals, rnd.objective, previous=previous)
-    with _lock:
-        _warm[rnd.id] = (rnd.iteration, pl)
-        _warm.move_to_end(rnd.id)
-        while len(_warm) > WARM_ROUNDS:
-            _warm.popitem(last=False)
+    return PreparedPlan(rnd.id, rnd.iteration, pl, str(pl.status), pl.input_hash, goals_json(goals),
+                        result_json(pl, goals, rows, councils), [p.id for p in rows])
+
+
+def record_plan(session: Session, *, rnd: RoundRow, prepared: PreparedPlan, actor: int) -> PlanRow:
+    """``closed → planned`` with a prepared plan; ``rnd`` must be locked (409 if it moved meanwhile)."""
+    if rnd.id != prepared.round_id or rnd.state != RoundPhase.CLOSED.value or rnd.iteration != prepared.iteration:
+        raise ConflictError(f"round {rnd.id} changed while its plan was computed (now {rnd.state}, iteration "
+                            f"{rnd.iteration}); reload and try again")
     stale = session.execute(select(PlanRow).where(PlanRow.round_id == rnd.id,
                                                   PlanRow.iteration == rnd.iteration)).scalar_one_or_none()
     if stale is not None:
         raise ConflictError(f"iteration {rnd.iteration} of round {rnd.id} has a plan already")
-    row = PlanRow(round_id=rnd.id, iteration=rnd.iteration, status=str(pl.status), objective=rnd.objective,
-                  rule=rnd.rule, input_hash=pl.input_hash, published=False, goals=goals_json(goals),
-                  result=result_json(pl, goals, rows, councils))
+    with _lock:
+        _warm[rnd.id] = (rnd.iteration, prepared.plan)
+        _warm.move_to_end(rnd.id)
+        while len(_warm) > WARM_ROUNDS:
+            _warm.popitem(last=False)
+    row = PlanRow(round_id=rnd.id, iteration=rnd.iteration, status=prepared.status, objective=rnd.objective,
+                  rule=rnd.rule, input_hash=prepared.input_hash, published=False, goals=prepared.goals,
+                  result=prepared.result)
     session.add(row)
     rnd.state = RoundPhase.PLANNED.value
     session.flush()
     append_event(session, economy_id=rnd.economy_id, action="round.planned", entity="round", entity_id=rnd.id,
                  actor=actor, payload={"iteration": rnd.iteration, "plan": row.id, "status": row.status,
-                                       "input_hash": row.input_hash, "proposals": [p.id for p in rows]})
+                                       "input_hash": row.input_hash, "proposals": prepared.proposals})
     return row
+
+
+def plan_round(session: Session, *, rnd: RoundRow, actor: int) -> PlanRow:
+    """``closed → planned`` in one session: aggregate the active proposals and compute the plan."""
+    return record_plan(session, rnd=rnd, prepared=prepare_plan(session, rnd=rnd), actor=actor)
 
 
 def target_change(new: dict[str, Any], old: dict[str, Any]) -> float:

@@ -73,9 +73,20 @@ def close_round(round_id: int, session: SessionDep, actor: CurrentMember) -> Rou
 
 @router.post("/rounds/{round_id}/plan", response_model=RoundAdvanced)
 @transactional
-def plan_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
-    """``closed → planned``: aggregate the proposals with the round's rule and compute the plan (admins)."""
-    return _advance(round_id, "planned", session, actor)
+def plan_round(round_id: int, session: SessionDep, reader: ReadSessionDep, actor: CurrentMember) -> RoundAdvanced:
+    """``closed → planned``: aggregate the proposals with the round's rule and compute the plan (admins).
+
+    The plan is computed from a reading session, with no lock held (writes to other rounds and
+    economies go on meanwhile); it is stored under the round's lock if the round has not moved."""
+    rnd = crud.get(reader, RoundRow, round_id, what="round")
+    authorize(actor, "rounds.advance", economy_id=rnd.economy_id)
+    planning.round_state(rnd).advance("planned")  # 409 at once when the round is not closed
+    prepared = planning.prepare_plan(reader, rnd=rnd)
+    reader.rollback()
+    rnd = crud.lock_round(session, round_id, shared=False)
+    plan_row = planning.record_plan(session, rnd=rnd, prepared=prepared, actor=actor.id)
+    session.commit()
+    return RoundAdvanced(round=RoundPublic.model_validate(rnd), plan=PlanSummary.model_validate(plan_row))
 
 
 @router.post("/rounds/{round_id}/publish", response_model=RoundAdvanced)
