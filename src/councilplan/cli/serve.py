@@ -112,7 +112,11 @@ def serve(
                       f"http://{host}:{port}/economies/{seeded['economy']}/rounds")
     console.print(f"API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); Ctrl-C stops it")
     if workers == 1:
-        uvicorn.run(create_app(database, migrate=False), host=host, port=port, log_level="warning")
+        from councilplan.api.app import freeze_startup_objects
+
+        app_ = create_app(database, migrate=False)
+        freeze_startup_objects()
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
         return
     import os
 

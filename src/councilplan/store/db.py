@@ -55,7 +55,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                                pool_size=20, max_overflow=40, **kwargs)
         _sqlite_setup(engine)
         return engine
-    opts: dict[str, Any] = {"pool_size": 20, "max_overflow": 30, "pool_pre_ping": True, "pool_timeout": 60}
+    # no pre-ping (a round trip per checkout, two per request): a connection that broke (a restarted
+    # server) fails its request with 503 and is dropped from the pool; recycling bounds their age
+    opts: dict[str, Any] = {"pool_size": 20, "max_overflow": 30, "pool_recycle": 1800, "pool_timeout": 60}
     opts.update(kwargs)
     return create_engine(url, **opts)
 
