@@ -247,6 +247,7 @@ async def _load(url: str, seed: dict[str, Any], rate: float, seconds: float, pre
             "read_p99_ms": round(q(sorted(lat["read"]), 99), 2),
             "slowest_seconds (max ms)": ", ".join(f"s{k}: {1000 * max(v):.0f}" for k, v in sorted(
                 by_second.items(), key=lambda kv: -max(kv[1]))[:3]),
+            "max_ms_by_second": " ".join(f"{1000 * max(by_second[k]):.0f}" for k in sorted(by_second)),
             "write_p99_ms": round(q(sorted(lat["write"]), 99), 2)}
 
 
