@@ -8,7 +8,7 @@ Usage::
 Every row runs in its own process, so ``peak MiB`` is that run's peak resident
 memory (generation included). Columns:
 
-* ``pdlp`` rows: a planted economy (``councilplan.model.planted``: 1.3 processes
+* ``pdlp`` rows: a planted economy (``councilplan.planning.planted``: 1.3 processes
   per good, 8 inputs each, 3 labour kinds, capacities), ``min-labour`` solved to
   ``--tol``; ``obj err`` is the relative error against the planted optimum;
   ``vs HiGHS`` is HiGHS' time over pdlp's (HiGHS with ``--highs-limit`` seconds;
@@ -40,7 +40,7 @@ def _matvec_seconds(M, v, repeat: int = 5) -> float:  # type: ignore[no-untyped-
 
 
 def run_pdlp(n: int, tol: float, highs_limit: float, seed: int) -> dict[str, object]:
-    from councilplan.model.planted import planted_economy
+    from councilplan.planning.planted import planted_economy
     from councilplan.planning.problem import build_problem
     from councilplan.solvers import SolveOptions, Status, get_solver
 

@@ -52,7 +52,7 @@ def test_joint_production(e, objective: str) -> None:  # type: ignore[no-untyped
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(3, 60), seed=st.integers(0, 10_000), alt=st.sampled_from([0.0, 0.3, 0.6]))
 def test_planted_min_labour(n: int, seed: int, alt: float) -> None:
-    from councilplan.model.planted import planted_economy
+    from councilplan.planning.planted import planted_economy
 
     pe = planted_economy(n, seed=seed, alt_share=alt, inputs_per_good=3, resources=1)
     lp = build_problem(pe.economy, "min-labour")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import councilplan as cp
-from councilplan.model.planted import planted_economy
+from councilplan.planning.planted import planted_economy
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import PDLPSolver, SolveOptions, Status, certify, get_solver
 from councilplan.solvers._pdhg_kernels import HAVE_NUMBA

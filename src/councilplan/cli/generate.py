@@ -39,7 +39,7 @@ def generate(
         raise ValueError("--goods must be at least 1")
     with console.status(f"generating {goods} goods …"):
         if planted:
-            from councilplan.model.planted import planted_economy
+            from councilplan.planning.planted import planted_economy
 
             pe = planted_economy(goods, inputs_per_good=inputs, alt_share=alt_share, labour_kinds=kinds,
                                  resources=resources, seed=seed)

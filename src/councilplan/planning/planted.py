@@ -133,7 +133,7 @@ def planted_economy(
         labour_available=pd.Series(lab_avail, index=base.labour_kinds, name="available"),
         resource_available=pd.Series(res_avail, index=base.resources, name="available"),
         meta={**base.meta, "name": f"planted-{n_goods}-s{seed}",
-              "description": "random economy with a planted min-labour optimum (councilplan.model.planted)"},
+              "description": "random economy with a planted min-labour optimum (councilplan.planning.planted)"},
     ).with_targets(pd.DataFrame({"amount": t}, index=base.goods.index))
     return PlantedEconomy(
         economy=economy, x=x, good_prices=lam,
