@@ -179,3 +179,12 @@ async def paging(offset: Annotated[int, Query(ge=0, description="items to skip")
 
 
 PageDep = Annotated[Paging, Depends(paging)]
+
+
+def page_of(session: Session, query: Any, paging: Paging, schema: Any) -> Any:
+    """One :class:`~councilplan.api.schemas.Page` of ``query``'s rows, validated as ``schema``."""
+    from councilplan.api.schemas import Page
+
+    items, total = crud.page(session, query, offset=paging.offset, limit=paging.limit)
+    return Page(items=[schema.model_validate(i) for i in items], total=total,
+                offset=paging.offset, limit=paging.limit)

@@ -13,6 +13,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    page_of,
     transactional,
 )
 from councilplan.api.schemas import (
@@ -61,9 +62,7 @@ def list_councils(economy_id: int, session: ReadSessionDep, actor: CurrentViewer
                   ) -> Page[CouncilPublic]:
     can_read(actor, economy_id)
     q = select(CouncilRow).where(CouncilRow.economy_id == economy_id).order_by(CouncilRow.id)
-    items, total = crud.page(session, q, offset=paging.offset, limit=paging.limit)
-    return Page(items=[CouncilPublic.model_validate(i) for i in items], total=total,
-                offset=paging.offset, limit=paging.limit)
+    return page_of(session, q, paging, CouncilPublic)
 
 
 @router.get("/councils/{council_id}", response_model=CouncilPublic)

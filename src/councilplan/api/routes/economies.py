@@ -12,6 +12,7 @@ from councilplan.api.deps import (
     ReadSessionDep,
     SessionDep,
     can_read,
+    page_of,
     transactional,
 )
 from councilplan.api.schemas import (
@@ -75,10 +76,7 @@ def create_economy(body: EconomyCreate, session: SessionDep) -> EconomyCreated:
 def list_economies(session: ReadSessionDep, paging: PageDep) -> Page[EconomyPublic]:
     from sqlalchemy import select
 
-    items, total = crud.page(session, select(EconomyRow).order_by(EconomyRow.id),
-                             offset=paging.offset, limit=paging.limit)
-    return Page(items=[EconomyPublic.model_validate(i) for i in items], total=total,
-                offset=paging.offset, limit=paging.limit)
+    return page_of(session, select(EconomyRow).order_by(EconomyRow.id), paging, EconomyPublic)
 
 
 @router.get("/{economy_id}", response_model=EconomyDetail)
@@ -95,9 +93,7 @@ def list_events(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, 
                 ) -> Page[EventPublic]:
     """The economy's append-only, hash-chained event log, oldest first."""
     can_read(actor, economy_id)
-    items, total = crud.page(session, crud.events_query(economy_id), offset=paging.offset, limit=paging.limit)
-    return Page(items=[EventPublic.model_validate(i) for i in items], total=total,
-                offset=paging.offset, limit=paging.limit)
+    return page_of(session, crud.events_query(economy_id), paging, EventPublic)
 
 
 @router.get("/{economy_id}/events/verify", response_model=ChainPublic)

@@ -13,6 +13,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    page_of,
     transactional,
 )
 from councilplan.api.schemas import (
@@ -53,9 +54,7 @@ def list_members(council_id: int, session: ReadSessionDep, actor: CurrentViewer,
     council = crud.get(session, CouncilRow, council_id, what="council")
     can_read(actor, council.economy_id)
     q = select(MemberRow).where(MemberRow.council_id == council_id).order_by(MemberRow.id)
-    items, total = crud.page(session, q, offset=paging.offset, limit=paging.limit)
-    return Page(items=[MemberPublic.model_validate(i) for i in items], total=total,
-                offset=paging.offset, limit=paging.limit)
+    return page_of(session, q, paging, MemberPublic)
 
 
 def _target(session: SessionDep, actor: CurrentMember, member_id: int, action: str) -> tuple[MemberRow, CouncilRow]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from councilplan.api.deps import CurrentViewer, PageDep, ReadSessionDep, can_read
+from councilplan.api.deps import CurrentViewer, PageDep, ReadSessionDep, can_read, page_of
 from councilplan.api.schemas import Page, PlanPublic, PlanSummary
 from councilplan.store import crud, planning
 from councilplan.store.tables import PlanRow, RoundRow
@@ -18,9 +18,7 @@ def list_plans(round_id: int, session: ReadSessionDep, actor: CurrentViewer, pag
     rnd = crud.get(session, RoundRow, round_id, what="round")
     can_read(actor, rnd.economy_id)
     q = select(PlanRow).where(PlanRow.round_id == round_id).order_by(PlanRow.iteration)
-    items, total = crud.page(session, q, offset=paging.offset, limit=paging.limit)
-    return Page(items=[PlanSummary.model_validate(i) for i in items], total=total,
-                offset=paging.offset, limit=paging.limit)
+    return page_of(session, q, paging, PlanSummary)
 
 
 @router.get("/rounds/{round_id}/plan", response_model=PlanPublic)

@@ -19,6 +19,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    page_of,
     transactional,
 )
 from councilplan.api.schemas import Page, ProposalContent, ProposalCreate, ProposalPublic
@@ -107,9 +108,7 @@ def list_proposals(round_id: int, session: ReadSessionDep, actor: CurrentViewer,
         q = q.where(ProposalRow.council_id == council_id)
     if status_ is not None:
         q = q.where(ProposalRow.status == status_)
-    items, total = crud.page(session, q, offset=paging.offset, limit=paging.limit)
-    return Page(items=[ProposalPublic.model_validate(i) for i in items], total=total,
-                offset=paging.offset, limit=paging.limit)
+    return page_of(session, q, paging, ProposalPublic)
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic)

@@ -13,6 +13,7 @@ from councilplan.api.deps import (
     SessionDep,
     authorize,
     can_read,
+    page_of,
     transactional,
 )
 from councilplan.api.schemas import Page, PlanSummary, RoundAdvanced, RoundCreate, RoundPublic
@@ -42,9 +43,7 @@ def list_rounds(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, 
                 ) -> Page[RoundPublic]:
     can_read(actor, economy_id)
     q = select(RoundRow).where(RoundRow.economy_id == economy_id).order_by(RoundRow.number)
-    items, total = crud.page(session, q, offset=paging.offset, limit=paging.limit)
-    return Page(items=[RoundPublic.model_validate(i) for i in items], total=total,
-                offset=paging.offset, limit=paging.limit)
+    return page_of(session, q, paging, RoundPublic)
 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic)
