@@ -103,13 +103,13 @@ def serve(
                   + f" (revision {after})")
     if demo:
         seeded = seed_demo(database)
-        t = Table("council", "role", "token", title=f"demo economy {seeded['economy']}: tokens "
-                  + ("(new)" if seeded["fresh"] else "(re-issued; older ones no longer work)"))
+        # One line per token, never wrapped or cut: a narrow terminal must not truncate what users copy.
+        console.print(f"demo economy {seeded['economy']}: tokens "
+                      + ("(new)" if seeded["fresh"] else "(re-issued; older ones no longer work)"))
         for name, role, token in seeded["tokens"]:
-            t.add_row(name, role, token)
-        console.print(t)
+            console.print(f"  {name} ({role}): {token}", soft_wrap=True, highlight=False)
         console.print(f"try: curl -H 'Authorization: Bearer {seeded['tokens'][0][2]}' "
-                      f"http://{host}:{port}/economies/{seeded['economy']}/rounds")
+                      f"http://{host}:{port}/economies/{seeded['economy']}/rounds", soft_wrap=True, highlight=False)
     console.print(f"API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); Ctrl-C stops it")
     if workers == 1:
         from councilplan.api.app import freeze_startup_objects
