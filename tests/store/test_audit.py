@@ -84,3 +84,34 @@ def test_tampering_is_detected(db: Database) -> None:
         check = verify_chain(s, eid)
     assert not check.ok
     assert check.broken_at == 3
+
+
+AWKWARD = {"text": "ünïcødé \u2028 \"quoted\" \\ back\u00a0slash", "floats": [0.1, 1e-7, 1e300, -0.0, 2.5],
+           "none": None, "nested": {"b": 1, "a": [1, {"z": True}]}, "big": 123456789012345678, "": "empty key"}
+
+
+def test_awkward_payloads_keep_the_chain(db: Database) -> None:
+    """On PostgreSQL the server hashes the event (one statement); the hash must be Python's to the byte."""
+    eid, admin, _ = _economy(db)
+    with db.transaction() as s:
+        append_event(s, economy_id=eid, action="a", entity="e", entity_id=7, actor=admin, payload=AWKWARD)
+        append_event(s, economy_id=eid, action="b", entity="e", entity_id=None, actor=None, payload={})
+    with db.transaction(write=False) as s:
+        check = verify_chain(s, eid)
+        assert check.ok, check.message
+        stored = s.execute(select(EventRow.payload).where(EventRow.economy_id == eid, EventRow.action == "a")
+                           ).scalar_one()
+    assert stored == AWKWARD
+
+
+def test_sentinel_found_in_the_payload_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A splice marker that also occurs in the content would splice the wrong place: a new one is drawn."""
+    from councilplan.store import audit
+
+    draws = iter([23456789012345678 - 10**17, 23456789012345678 - 10**17, 5, 6])
+    monkeypatch.setattr(audit.secrets, "randbelow", lambda _n: next(draws))
+    sql, params = audit.append_sql(economy_id=1, action="a", entity="e", entity_id=audit.Late("prev.x"),
+                                   actor=None, payload={"n": 23456789012345678})
+    text_params = "".join(str(v) for k, v in params.items() if k.startswith("body"))
+    assert "23456789012345678" in text_params  # the content's number stays literal text
+    assert "CAST(prev.x AS text)" in sql and "CAST(prev.seq AS text)" in sql

@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, Select, bindparam, func, select, text
+from sqlalchemy.orm import Session, aliased
 
 from councilplan.store import economies as econ_files
-from councilplan.store.audit import append_event
+from councilplan.store.audit import Late, append_event, append_sql
 from councilplan.store.security import hash_secret, new_invite_code, new_token
 from councilplan.store.tables import (
     CouncilRow,
@@ -43,10 +43,13 @@ class ConflictError(ValueError):
 
 
 def page(session: Session, query: Select[Any], *, offset: int, limit: int) -> tuple[Sequence[Any], int]:
-    """One page of ``query`` and the total count."""
-    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = session.execute(query.offset(offset).limit(limit)).scalars().all()
-    return items, int(total)
+    """One page of ``query`` and the total count, in one statement (the count is a scalar subquery);
+    a second one counts only when the page is empty past the first item."""
+    count = select(func.count()).select_from(query.order_by(None).subquery())
+    rows = session.execute(query.add_columns(count.scalar_subquery()).offset(offset).limit(limit)).all()
+    if rows:
+        return [r[0] for r in rows], int(rows[0][-1])
+    return [], int(session.execute(count).scalar_one()) if offset else 0
 
 
 def get(session: Session, model: type[T], ident: int, *, what: str) -> T:
@@ -165,7 +168,11 @@ _ROUND_FOR_SHARE = (select(RoundRow).where(RoundRow.id == bindparam("r")).with_f
                     .execution_options(populate_existing=True))
 _ROUND_FOR_UPDATE = (select(RoundRow).where(RoundRow.id == bindparam("r")).with_for_update(key_share=True)
                      .execution_options(populate_existing=True))
-_ROUND_ECONOMY = (select(RoundRow, EconomyRow.content_hash).join(EconomyRow, EconomyRow.id == RoundRow.economy_id)
+_KEYED = aliased(ProposalRow)
+_ROUND_ECONOMY = (select(RoundRow, EconomyRow.content_hash, _KEYED)
+                  .join(EconomyRow, EconomyRow.id == RoundRow.economy_id)
+                  .outerjoin(_KEYED, (_KEYED.round_id == RoundRow.id) & (_KEYED.council_id == bindparam("c"))
+                             & (_KEYED.client_key == bindparam("k")))
                   .where(RoundRow.id == bindparam("r")))
 
 
@@ -174,12 +181,14 @@ def member_by_token(session: Session, token: str) -> tuple[MemberRow, CouncilRow
     return (row[0], row[1]) if row else None
 
 
-def round_and_economy(session: Session, round_id: int) -> tuple[RoundRow, str]:
-    """The round and its economy's content hash, in one query."""
-    row = session.execute(_ROUND_ECONOMY, {"r": round_id}).first()
+def round_and_economy(session: Session, round_id: int, *, council_id: int = 0, client_key: str = ""
+                      ) -> tuple[RoundRow, str, ProposalRow | None]:
+    """The round, its economy's content hash and the council's proposal stored under ``client_key``
+    (if any), in one query."""
+    row = session.execute(_ROUND_ECONOMY, {"r": round_id, "c": council_id, "k": client_key}).first()
     if row is None:
         raise NotFoundError(f"round {round_id} does not exist")
-    return row[0], row[1]
+    return row[0], row[1], row[2]
 
 
 def update_member(
@@ -213,6 +222,13 @@ def create_round(
     return row
 
 
+def ensure_open(rnd: RoundRow) -> None:
+    """Raise :class:`ConflictError` unless the round takes proposals now."""
+    if rnd.finished or rnd.state != "open":
+        state = f"finished ({rnd.finish_reason})" if rnd.finished else rnd.state
+        raise ConflictError(f"round {rnd.id} is {state}; proposals are taken only while it is open")
+
+
 def lock_round(session: Session, round_id: int, *, shared: bool) -> RoundRow:
     """The round, locked: shared by proposal writes, exclusive by transitions (PostgreSQL)."""
     row = session.execute(_ROUND_FOR_SHARE if shared else _ROUND_FOR_UPDATE, {"r": round_id}).scalar_one_or_none()
@@ -227,16 +243,63 @@ def find_proposal(session: Session, *, round_id: int, council_id: int, client_ke
     return session.execute(_PROPOSAL_BY_KEY, {"r": round_id, "c": council_id, "k": client_key}).scalar_one_or_none()
 
 
-def submit_proposal(
-    session: Session, *, rnd: RoundRow, council: CouncilRow, actor: int, kind: str,
-    content: dict[str, Any], client_key: str, checked: bool = False,
-) -> tuple[ProposalRow, bool]:
-    """Store a proposal; returns (row, created). The same ``client_key`` returns the stored one.
+def _submitted(round_id: int, iteration: int | Late, council: CouncilRow, kind: str, content: dict[str, Any],
+               client_key: str) -> dict[str, Any]:
+    """The payload of a ``proposal.submitted`` event."""
+    return {"round": round_id, "iteration": iteration, "council": council.id, "kind": kind, "content": content,
+            "client_key": client_key}
 
-    ``checked``: the caller has just looked the key up (a concurrent duplicate then fails on
-    the unique constraint, and the caller reads the stored row)."""
-    existing = None if checked else find_proposal(session, round_id=rnd.id, council_id=council.id,
-                                                  client_key=client_key)
+
+def _submit_sql(*, round_id: int, council: CouncilRow, actor: int, kind: str, content: dict[str, Any],
+                client_key: str) -> tuple[Any, dict[str, Any]]:
+    """One PostgreSQL statement: lock the round shared (open only), insert the proposal unless its key
+    is stored, and append the event (the economy row locked last, only when a row was inserted)."""
+    events, params = append_sql(economy_id=council.economy_id, action="proposal.submitted", entity="proposal",
+                                entity_id=Late("prev.proposal_id"), actor=actor,
+                                payload=_submitted(round_id, Late("prev.iteration"), council, kind, content,
+                                                   client_key),
+                                source="p", source_columns="p.id AS proposal_id, p.iteration")
+    now = utcnow()
+    params.update(round_id=round_id, council_id=council.id, member_id=actor, kind=kind, client_key=client_key,
+                  content=content, now=now)
+    cols = ", ".join(c.name for c in ProposalRow.__table__.columns)
+    sql = f"""WITH r AS MATERIALIZED (
+    SELECT id, iteration FROM rounds WHERE id = :round_id AND state = 'open' AND NOT finished FOR SHARE),
+p AS (
+    INSERT INTO proposals (round_id, council_id, member_id, kind, client_key, content, status, iteration,
+                           version, created_at, updated_at)
+    SELECT r.id, :council_id, :member_id, :kind, :client_key, :content, 'active', r.iteration, 1, :now, :now
+    FROM r ON CONFLICT (round_id, council_id, client_key) DO NOTHING RETURNING {cols}),
+{events}
+SELECT {cols} FROM p"""
+    stmt = text(sql).bindparams(bindparam("content", type_=JSON)).columns(*ProposalRow.__table__.columns)
+    return select(ProposalRow).from_statement(stmt), params
+
+
+def submit_proposal(
+    session: Session, *, round_id: int, council: CouncilRow, actor: int, kind: str,
+    content: dict[str, Any], client_key: str,
+) -> tuple[ProposalRow, bool]:
+    """Store a proposal while its round is open; returns (row, created). The same ``client_key``
+    returns the stored one (also when a concurrent request stored it first).
+
+    PostgreSQL: one statement (:func:`_submit_sql`), atomic on its own, so the session may be in
+    autocommit. SQLite: the round is read inside the writer's transaction and the row inserted;
+    a concurrent duplicate key fails on the unique constraint (the caller reads the stored row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        stmt, params = _submit_sql(round_id=round_id, council=council, actor=actor, kind=kind, content=content,
+                                   client_key=client_key)
+        row = session.execute(stmt, params).scalar_one_or_none()
+        if row is not None:
+            return row, True
+        ensure_open(lock_round(session, round_id, shared=True))  # nothing inserted: a closed round, or the key
+        stored = find_proposal(session, round_id=round_id, council_id=council.id, client_key=client_key)
+        if stored is None:  # pragma: no cover (the conflict names exactly this key)
+            raise ConflictError(f"proposal '{client_key}' was not stored; retry")
+        return stored, False
+    rnd = lock_round(session, round_id, shared=True)
+    ensure_open(rnd)
+    existing = find_proposal(session, round_id=rnd.id, council_id=council.id, client_key=client_key)
     if existing is not None:
         return existing, False
     row = ProposalRow(round_id=rnd.id, council_id=council.id, member_id=actor, kind=kind, client_key=client_key,
@@ -244,9 +307,8 @@ def submit_proposal(
     session.add(row)
     session.flush()
     append_event(session, economy_id=council.economy_id, action="proposal.submitted", entity="proposal",
-                 entity_id=row.id, actor=actor, payload={"round": rnd.id, "iteration": rnd.iteration,
-                                                         "council": council.id, "kind": kind,
-                                                         "content": content, "client_key": client_key})
+                 entity_id=row.id, actor=actor,
+                 payload=_submitted(rnd.id, rnd.iteration, council, kind, content, client_key))
     return row, True
 
 

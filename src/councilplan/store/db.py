@@ -6,6 +6,9 @@
   queue instead of failing with "database is locked". Reading sessions begin
   deferred and run beside writers (WAL).
 * **PostgreSQL** by URL, e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``.
+  Reading sessions run in **autocommit** (each statement its own transaction, as READ COMMITTED
+  gives each statement its own snapshot anyway): no ``BEGIN``/``ROLLBACK`` round trips, and a
+  write that is one statement (``crud.submit_proposal``) commits atomically through one.
 
 :func:`upgrade` and :func:`downgrade` run the Alembic migrations shipped in
 ``councilplan/store/migrations`` without an ``alembic.ini``.
@@ -102,11 +105,13 @@ class Database:
         self.engine = engine or make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write = sessionmaker(self.engine, expire_on_commit=False)
-        reader = self.engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else self.engine
+        reader = self.engine.execution_options(**({"sqlite_begin": "DEFERRED"} if self.is_sqlite
+                                                  else {"isolation_level": "AUTOCOMMIT"}))
         self._read = sessionmaker(reader, expire_on_commit=False)
 
     def session(self, *, write: bool = True) -> Session:
-        """A new session; on SQLite a writing one holds the write lock from its first statement."""
+        """A new session; on SQLite a writing one holds the write lock from its first statement, on
+        PostgreSQL a reading one runs in autocommit."""
         return self._write() if write else self._read()
 
     @contextmanager

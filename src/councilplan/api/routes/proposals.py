@@ -32,10 +32,7 @@ from councilplan.store.tables import EconomyRow, ProposalRow, RoundRow
 router = APIRouter(tags=["proposals"])
 
 
-def _open(rnd: RoundRow) -> None:
-    if rnd.finished or rnd.state != "open":
-        state = f"finished ({rnd.finish_reason})" if rnd.finished else rnd.state
-        raise crud.ConflictError(f"round {rnd.id} is {state}; proposals are taken only while it is open")
+_open = crud.ensure_open
 
 
 def _content(body: ProposalContent) -> dict[str, Any]:
@@ -61,33 +58,33 @@ def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, re
     """Submit your council's proposal (delegates). Stored and committed before the answer.
 
     Everything that needs no lock (permission, validation, a resubmitted ``client_key``) is done
-    in a reading session first; the write transaction then only re-checks the round and appends.
+    in a reading session first (one query); the write then only re-checks the round, inserts and
+    appends: on PostgreSQL one statement in autocommit (``crud.submit_proposal``), on SQLite a
+    transaction of the writer's session.
     """
+    key = body.client_key or uuid.uuid4().hex
+    seen, content_hash, stored = crud.round_and_economy(reader, round_id, council_id=actor.council.id,
+                                                        client_key=key)
     council_id = body.council_id if body.council_id is not None else actor.council.id
-    seen, content_hash = crud.round_and_economy(reader, round_id)
     authorize(actor, "proposals.submit", economy_id=seen.economy_id, council_id=council_id)
     if actor.council.kind == crud.BOARD:
         raise HTTPException(403, "the facilitation board makes no proposals; councils do")
     kind = body.kind or ("workplace" if actor.council.kind == "workplace" else "consumer")
     _validate(reader, actor, seen.economy_id, body, kind, content_hash)
     _open(seen)
-    key = body.client_key or uuid.uuid4().hex
-    content = _content(body)
-    stored = crud.find_proposal(reader, round_id=round_id, council_id=actor.council.id, client_key=key)
-    reader.rollback()
     if stored is not None:
         response.status_code = status.HTTP_200_OK
         return ProposalPublic.model_validate(stored)
-    rnd = crud.lock_round(session, round_id, shared=True)
-    _open(rnd)
+    reader.rollback()  # ends SQLite's read snapshot (PostgreSQL's reading session is in autocommit)
+    writer = reader if reader.get_bind().dialect.name == "postgresql" else session
     try:
-        row, created = crud.submit_proposal(session, rnd=rnd, council=actor.council, actor=actor.id, kind=kind,
-                                            content=content, client_key=key, checked=True)
-        session.commit()
+        row, created = crud.submit_proposal(writer, round_id=round_id, council=actor.council, actor=actor.id,
+                                            kind=kind, content=_content(body), client_key=key)
+        writer.commit()
     except IntegrityError:  # the same key committed by a concurrent request
-        session.rollback()
-        found = crud.find_proposal(session, round_id=round_id, council_id=actor.council.id, client_key=key)
-        session.rollback()
+        writer.rollback()
+        found = crud.find_proposal(writer, round_id=round_id, council_id=actor.council.id, client_key=key)
+        writer.rollback()
         if found is None:  # pragma: no cover (the unique constraint names exactly this row)
             raise
         row, created = found, False
