@@ -1,10 +1,16 @@
 """Benchmark: a T-period plan for an n-good economy (one LP), time and certificate gap per backend.
 
     nice /work/venv/bin/python bench/dynamic.py [n_goods] [periods] [--backends a,b,...] [--time-limit S]
+        [--growth G]
 
 Backends (each with ``SolveOptions(tol=1e-6)``): ``simplex`` (HiGHS dual simplex, presolve on),
 ``simplex-nopre`` (presolve off), ``ipm`` (HiGHS interior point + crossover), ``ipm-nox`` (no
-crossover), ``ipm-nopre``, ``highs-pdlp`` (HiGHS' own PDLP) and ``pdlp`` (councilplan's backend).
+crossover), ``ipm-nopre``, ``highs-pdlp`` (HiGHS' own PDLP) and ``pdlp`` (councilplan's backend),
+all on the whole LP; ``blocks`` fixes the capital that can never bind
+(``build_dynamic_problem(..., fix_slack=True)``), splits the LP into its independent blocks and
+solves each with HiGHS IPM without crossover (:class:`~councilplan.scenarios.blocks.BlockSolver`);
+``blocks-warm`` solves block 1 so and each later block with ``pdlp`` warm from the previous one
+(cold IPM when that does not certify within 60 s). Every certificate is computed on the whole LP.
 Baselines measured in the same run: one sparse mat-vec ``K x`` + ``Kᵀ y`` of the same LP, and the
 static one-period plan of the same economy with the same backend. Prints one Markdown table; a
 plan counts as certified when its certificate (computed from the data) is within 1e-6.
@@ -22,8 +28,9 @@ import pandas as pd
 
 from councilplan.model.synthetic import random_economy
 from councilplan.scenarios import DynamicEconomy, build_dynamic_problem
+from councilplan.scenarios.blocks import BlockSolver
 from councilplan.solvers import SolveOptions, available_solvers, get_solver
-from councilplan.solvers.base import LinearProgram
+from councilplan.solvers.base import LinearProgram, Solver
 
 TOL = 1e-6
 BACKENDS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -34,7 +41,10 @@ BACKENDS: dict[str, tuple[str, dict[str, Any]]] = {
     "ipm-nopre": ("highs", {"solver": "ipm", "presolve": "off"}),
     "highs-pdlp": ("highs", {"solver": "pdlp"}),
     "pdlp": ("pdlp", {}),
+    "blocks": ("blocks", {}),
+    "blocks-warm": ("blocks", {"warm": "pdlp"}),
 }
+IPM_NOX = {"solver": "ipm", "run_crossover": "off"}
 
 
 @dataclass
@@ -53,18 +63,22 @@ class Row:
         return self.status == "optimal" and max(self.gap, self.primal, self.dual) <= TOL
 
 
-def economy(n: int, T: int) -> DynamicEconomy:
+def economy(n: int, T: int, growth: float = 0.0) -> DynamicEconomy:
     """``random_economy(n, seed=1)`` over T periods; each process holds a plant stock of the good it makes.
 
     ``per_unit`` 0.5, ``initial`` 10^6 (so plant never binds: labour does), depreciation 5 %,
     gestation 1: the LP has every block of a dynamic plan (process, net output, stock,
     investment, scale; balance, goods, labour, capacity, stock rows) at the size of the issue.
+    ``growth`` > 0 makes the periods differ: labour available grows by that rate per period.
     """
     ec = random_economy(n, seed=1)
     procs = ec.processes.index
     cap = pd.DataFrame({"process": procs, "good": ec.goods.index[np.asarray(ec.B.argmax(axis=0)).ravel()],
                         "per_unit": 0.5, "initial": 1e6, "depreciation": 0.05, "gestation": 1})
-    return DynamicEconomy.from_static(ec, T, capital=cap)
+    de = DynamicEconomy.from_static(ec, T, capital=cap)
+    if growth:
+        de = de.replace(labour=de.labour * (1 + growth) ** np.arange(T))
+    return de
 
 
 def matvec_seconds(lp: LinearProgram, repeat: int = 20) -> float:
@@ -81,7 +95,17 @@ def matvec_seconds(lp: LinearProgram, repeat: int = 20) -> float:
 
 def solve(lp: LinearProgram, name: str, T: int, time_limit: float) -> Row:
     backend, extra = BACKENDS[name]
-    res, cert, seconds = get_solver(backend).solve(lp, SolveOptions(tol=TOL, time_limit=time_limit, extra=extra))
+    solver: Solver
+    if backend == "blocks":
+        solver = BlockSolver("highs", warm=extra.get("warm"), inner_options=SolveOptions(extra=IPM_NOX),
+                             warm_options=SolveOptions(time_limit=60.0))
+        extra = {}
+    else:
+        solver = get_solver(backend)
+    res, cert, seconds = solver.solve(lp, SolveOptions(tol=TOL, time_limit=time_limit, extra=extra))
+    for b in res.extra.get("log", ()):
+        print(f"    block {b['rows']:,} x {b['cols']:,}: {b['how']}, {b['status']}, {b['seconds']:.1f}s, "
+              f"{b['iterations']:,} iterations", flush=True)
     nan = float("nan")
     return Row(name, T, str(res.status), seconds, res.iterations, cert.gap if cert else nan,
                cert.primal_residual if cert else nan, cert.dual_residual if cert else nan)
@@ -94,18 +118,21 @@ def main() -> None:
     ap.add_argument("--backends", default="simplex,ipm,pdlp")
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--no-static", action="store_true", help="skip the one-period baseline")
+    ap.add_argument("--growth", type=float, default=0.0, help="labour available grows by this rate per period")
     a = ap.parse_args()
-    names = [b for b in a.backends.split(",") if BACKENDS[b][0] in available_solvers()]
+    names = [b for b in a.backends.split(",") if BACKENDS[b][0] in [*available_solvers(), "blocks"]]
 
     t0 = time.perf_counter()
-    de = economy(a.n, a.periods)
+    de = economy(a.n, a.periods, a.growth)
     t1 = time.perf_counter()
     de.check()
     t2 = time.perf_counter()
     lp = build_dynamic_problem(de, "sum-ray")
     t3 = time.perf_counter()
     mv = matvec_seconds(lp)
+    lp_fixed = build_dynamic_problem(de, "sum-ray", fix_slack=True)
     static_lp = build_dynamic_problem(economy(a.n, 1), "sum-ray")
+    static_fixed = build_dynamic_problem(economy(a.n, 1), "sum-ray", fix_slack=True)
     print(f"{a.n} goods x {a.periods} periods: LP {lp.shape[0]:,} rows x {lp.shape[1]:,} columns, "
           f"{lp.K.nnz:,} non-zeros; economy {t1 - t0:.2f}s, check {t2 - t1:.2f}s, LP build {t3 - t2:.2f}s; "
           f"one K x + K^T y: {mv * 1e3:.2f} ms\n")
@@ -114,8 +141,9 @@ def main() -> None:
           "| time / mat-vec | time / 1-period plan |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
-        static = None if a.no_static else solve(static_lp, name, 1, a.time_limit)
-        r = solve(lp, name, a.periods, a.time_limit)
+        blocks = BACKENDS[name][0] == "blocks"
+        static = None if a.no_static else solve(static_fixed if blocks else static_lp, name, 1, a.time_limit)
+        r = solve(lp_fixed if blocks else lp, name, a.periods, a.time_limit)
         rows.append(r)
         for x in (static, r):
             if x is None:

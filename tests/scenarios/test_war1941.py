@@ -131,3 +131,107 @@ def test_parquet_time_files_read_like_csv(tmp_path: Path) -> None:
     a, b = build_dynamic_problem(read_dynamic(WAR), "ray"), build_dynamic_problem(read_dynamic(d), "ray")
     assert (a.K != b.K).nnz == 0
     assert np.array_equal(a.row_lower, b.row_lower) and np.array_equal(a.col_upper, b.col_upper)
+
+
+# ---------------------------------------------------------------- ranges of the unpublished coefficients
+SHARES = {"west_share_coal": "coal", "west_share_pig_iron": "steel", "west_share_aluminium": "aluminium",
+          "west_share_grain": "grain"}
+
+
+def _west_share(de: DynamicEconomy, sector: str) -> float:
+    k0 = de.capital["initial"]
+    return float(k0[f"{sector}@west/machinery"] / (k0[f"{sector}@west/machinery"] + k0[f"{sector}@east/machinery"]))
+
+
+def test_capital_share_location_conserves_the_combined_stock() -> None:
+    de = two_regions()
+    for v in (0.0, 0.3, 1.0):
+        out = set_value(de, "capital_share:c@west/c:c@east/c", v)
+        assert out.capital["initial"].sum() == pytest.approx(8.0)
+        assert out.capital.loc["c@west/c", "initial"] == pytest.approx(8.0 * v)
+    half = set_value(de, "*capital_share:c@west/c:c@east/c", 0.5)  # multiplies the present share 6/8
+    assert half.capital.loc["c@west/c", "initial"] == pytest.approx(3.0)
+    assert set_value(de, "*capital_share:c@west/c:c@east/c", 2.0).capital.loc["c@east/c", "initial"] == 0
+    with pytest.raises(Exception, match="two different stocks"):
+        set_value(de, "capital_share:c@*/c:c@east/c", 0.5)
+    with pytest.raises(Exception, match="in \\[0, 1\\]"):
+        set_value(de, "capital_share:c@west/c:c@east/c", 1.5)
+
+
+def test_published_shares_are_ranges_around_the_sources() -> None:
+    sc = read_scenario(find_scenario("war1941"))
+    a = {x.name: x for x in sc.assumptions}
+    # "more than 60 %": never below 0.60; "about 40 %" of grain, and Dobb's "some 30 per cent"
+    for name in ("west_share_coal", "west_share_pig_iron", "west_share_aluminium"):
+        assert a[name].low == 0.60 and a[name].high > 0.60
+    assert (a["west_share_grain"].low, a["west_share_grain"].central) == (0.30, 0.40) and a["west_share_grain"].high > 0.40
+    de = sc.economy()
+    for name, sector in SHARES.items():  # capital.csv holds the central split
+        assert _west_share(de, sector) == pytest.approx(a[name].central)
+
+
+def test_sweep_covers_both_ends_of_every_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    import councilplan.scenarios.runner as runner
+
+    seen: list[DynamicEconomy] = []
+    real = runner.plan_dynamic
+
+    def record(de, objective, solver, options):  # type: ignore[no-untyped-def]
+        seen.append(de)
+        if len(seen) == 1:
+            return real(de, objective, solver, options)
+        return type("P", (), {"status": "optimal", "objective": 0.0, "optimal": False,
+                              "net_output": pd.DataFrame(columns=range(1, 7))})()
+
+    monkeypatch.setattr(runner, "plan_dynamic", record)
+    run = runner.run_scenario("war1941")
+    sc = run.scenario
+    s = run.sensitivity
+    for a in sc.assumptions:
+        rows = s[s["assumption"] == a.name].set_index("setting")["value"]
+        assert rows.to_dict() == {"low": a.low, "high": a.high}, a.name
+    # the swept value reaches the economy: the west's share of each published sector at both ends
+    by_setting = dict(zip(zip(s["assumption"], s["setting"], strict=True), seen[1:], strict=True))
+    for name, sector in SHARES.items():
+        a = next(x for x in sc.assumptions if x.name == name)
+        assert _west_share(by_setting[name, "low"], sector) == pytest.approx(a.low)
+        assert _west_share(by_setting[name, "high"], sector) == pytest.approx(a.high)
+
+
+@pytest.mark.parametrize("name", ["west_share_grain", "west_share_other", "unpublished_1940_output"])
+def test_plan_accounting_holds_at_both_ends_of_a_range(name: str) -> None:
+    sc = read_scenario(find_scenario("war1941"))
+    a = next(x for x in sc.assumptions if x.name == name)
+
+    def plant(de: DynamicEconomy) -> pd.Series:  # 1940 plant by sector, both regions together
+        return de.capital.groupby(de.capital["process"].str.split("@").str[0])["initial"].sum()
+
+    centre = plant(sc.economy())
+    for value in (a.low, a.high):
+        de = sc.economy(**{name: value})
+        p = plan_dynamic(de, sc.objective)
+        assert p.optimal and p.certificate.within(1e-7), (name, value)
+        assert (p.labour_used.loc["workers"] <= de.labour.loc["workers"] * (1 + 1e-9)).all()
+        # no stock exceeds what survived of it plus what was invested and moved into it
+        k = p.stock.to_numpy()
+        assert (k[:, 0] <= (de.capital["initial"] * de.survival[1]).to_numpy() + 1e-9).all()
+        keep = (1 - de.capital["depreciation"]).to_numpy()[:, None]
+        grown = k[:, 1:] - keep * de.survival.to_numpy()[:, 1:] * k[:, :-1]
+        assert grown.sum() <= p.investment.to_numpy().sum() + p.transfers.to_numpy().sum() + 1e-7
+        after = plant(de)
+        if name == "unpublished_1940_output":  # scales the uncited sectors' plant, nothing else
+            scaled = ["aluminium", "machinery", "tanks", "aircraft", "artillery", "ammunition", "consumer", "transport"]
+            assert np.allclose(after[scaled], value * centre[scaled])
+            rest = centre.index.difference(scaled)
+            assert np.allclose(after[rest], centre[rest])
+        else:  # a regional share moves plant between the regions, never creates or destroys it
+            assert np.allclose(after.to_numpy(), centre.reindex(after.index).to_numpy())
+
+
+def test_every_source_says_whether_it_was_checked() -> None:
+    src = pd.read_csv(WAR / "sources.csv", dtype=str, keep_default_na=False)
+    for row in src.itertuples():
+        c = row.checked.lower()
+        assert c.startswith(("verified", "consistent")) or "unverified" in c or "secondary source" in c, row.id
+    for fig in ("actual_tanks_1942", "actual_aircraft_1942", "lost_pig_iron", "lost_aluminium", "lost_grain"):
+        assert "secondary source, unverified" in src.set_index("id").loc[fig, "checked"]

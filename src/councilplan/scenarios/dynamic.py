@@ -303,8 +303,68 @@ def _keep(mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray
     return new[rows[ok]], cols[ok], vals[ok]
 
 
-def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective | dict[str, Any] = "sum-ray") -> LinearProgram:
-    """ONE LP over all periods; blocks and their labels are listed in ``docs/dynamic-format.md``."""
+def level_bounds(de: DynamicEconomy) -> np.ndarray:
+    """An upper bound of every process level in every period, ``(n, T)``: its capacity and, for every
+    labour or resource row with non-negative coefficients, ``available / coefficient``."""
+    ec = de.base
+    xmax = de.capacity.reindex(ec.processes.index).to_numpy(dtype=float).copy()
+    lab_costs = de.transfer_costs[de.transfer_costs["kind"] == "labour"]["amount"].to_numpy(dtype=float)
+    for M_, avail, ids in ((ec.L, de.labour, ec.labour_kinds), (ec.R, de.resources, ec.resources)):
+        Mc = M_.tocoo()
+        if Mc.nnz == 0 or (Mc.data < 0).any() or (M_ is ec.L and (lab_costs < 0).any()):
+            continue
+        av = avail.reindex(ids).to_numpy(dtype=float)  # (k, T); NaN (no schedule) = unlimited
+        pos = Mc.data > 0
+        bound = np.where(np.isnan(av[Mc.row[pos]]), np.inf, av[Mc.row[pos]]) / Mc.data[pos][:, None]
+        np.minimum.at(xmax, Mc.col[pos], bound)
+    return xmax
+
+
+def slack_stocks(de: DynamicEconomy, objective: str | DynamicObjective | dict[str, Any] = "sum-ray") -> np.ndarray:
+    """Capital stocks that can never bind, ``(P,)`` bool: fixing them is exact.
+
+    A stock qualifies when, in every period, ``per_unit ·`` (the process's :func:`level_bounds`) is
+    at most the stock it keeps without any investment (``K0 ·`` survival and depreciation), and it
+    has no terminal condition, is no transfer's source or destination, and no objective term reads
+    stocks, capacities or investment. Then any plan stays feasible, with the same objective, when
+    such a stock is kept whole and never invested in: the LP's optimum does not change, and the
+    periods are no longer linked through it (see :mod:`councilplan.scenarios.blocks`).
+    """
+    cap, T = de.capital, de.periods
+    P = len(cap)
+    if P == 0 or any(t.what in ("stock", "capacity", "investment") for t in DynamicObjective.of(objective).terms):
+        return np.zeros(P, dtype=bool)
+    keep = guaranteed_stock(de)
+    xmax = level_bounds(de)[de.base.processes.index.get_indexer(cap["process"])]
+    with np.errstate(invalid="ignore"):
+        need = cap["per_unit"].to_numpy(dtype=float)[:, None] * xmax
+    need = np.where(cap["per_unit"].to_numpy(dtype=float)[:, None] == 0, 0.0, need)
+    ok = (need <= keep * (1 - 1e-9)).all(axis=1) & (cap["terminal"].to_numpy(dtype=float) <= 0)
+    moved = set(de.transfers["source"]) | set(de.transfers["dest"])
+    return ok & ~cap.index.isin(list(moved)) & (T >= 1)
+
+
+def guaranteed_stock(de: DynamicEconomy) -> np.ndarray:
+    """``(P, T)``: each stock with no investment and nothing moved: ``σ_1 K0``, then ``σ_t (1-δ) K[t-1]``."""
+    cap, T = de.capital, de.periods
+    surv = de.survival.reindex(cap.index).fillna(1.0).to_numpy(dtype=float)
+    keep_rate = 1.0 - cap["depreciation"].to_numpy(dtype=float)
+    out = np.zeros((len(cap), T))
+    if T:
+        out[:, 0] = surv[:, 0] * cap["initial"].to_numpy(dtype=float)
+    for t in range(1, T):
+        out[:, t] = surv[:, t] * keep_rate * out[:, t - 1]
+    return out
+
+
+def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective | dict[str, Any] = "sum-ray", *,
+                          fix_slack: bool = False) -> LinearProgram:
+    """ONE LP over all periods; blocks and their labels are listed in ``docs/dynamic-format.md``.
+
+    ``fix_slack`` fixes the stocks of :func:`slack_stocks` at :func:`guaranteed_stock` with no
+    investment (same optimum; the periods then split into independent blocks when nothing else
+    links them).
+    """
     obj = DynamicObjective.of(objective)
     ec, T = de.base, de.periods
     m, n = ec.n_goods, ec.n_processes
@@ -329,11 +389,14 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
     Y = bb.cols("net_output", period_index(goods, T))
     S = bb.cols("inventory", period_index(inv.index, T),
                 lower=np.concatenate([np.zeros(ms * (T - 1)), inv["terminal"].to_numpy(dtype=float)]))
-    Kc = bb.cols("stock", period_index(cap.index, T))
+    slack = slack_stocks(de, obj) if fix_slack else np.zeros(P, dtype=bool)
+    held = np.where(slack[:, None], guaranteed_stock(de), np.nan).T.ravel()  # (T·P), NaN = free
+    Kc = bb.cols("stock", period_index(cap.index, T), lower=np.nan_to_num(held, nan=0.0),
+                 upper=np.nan_to_num(held, nan=np.inf))
     gest = cap["gestation"].to_numpy(dtype=np.int64)
     term = cap["terminal"].to_numpy(dtype=float)
     arrive = per[None, :] + gest[:, None]  # (P, T)
-    useful = (arrive <= T) | ((arrive == T + 1) & (term[:, None] > 0))
+    useful = ((arrive <= T) | ((arrive == T + 1) & (term[:, None] > 0))) & ~slack[:, None]
     Ic = bb.cols("investment", period_index(cap.index, T), upper=np.where(useful.T.ravel(), np.inf, 0.0))
     first = tr["first"].to_numpy(dtype=float) if E else np.zeros(0)
     last = tr["last"].to_numpy(dtype=float) if E else np.zeros(0)

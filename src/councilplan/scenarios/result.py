@@ -153,17 +153,22 @@ def plan_dynamic(
     objective: str | DynamicObjective | dict[str, Any] = "sum-ray",
     solver: str | Solver = "highs",
     options: SolveOptions | None = None,
+    *,
+    fix_slack: bool = False,
 ) -> DynamicPlan:
     """Build ONE LP over all periods, solve it, certify it, and label the result.
 
     Infeasible or unbounded plans are a status with an explanation, never an exception.
+    ``fix_slack`` fixes capital that can never bind (same optimum; see
+    :func:`~councilplan.scenarios.dynamic.slack_stocks`), so that
+    :class:`~councilplan.scenarios.blocks.BlockSolver` can split the periods.
     """
     obj = DynamicObjective.of(objective)
     opts = options or SolveOptions()
     backend = get_solver(solver) if isinstance(solver, str) else solver
     t0 = time.perf_counter()
     de.check()
-    lp = build_dynamic_problem(de, obj)
+    lp = build_dynamic_problem(de, obj, fix_slack=fix_slack)
     t_build = time.perf_counter() - t0
     res, cert, t_solve = backend.solve(lp, opts)
     timings = {"build": t_build, "solve": t_solve}

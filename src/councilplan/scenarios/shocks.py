@@ -342,7 +342,9 @@ def set_value(de: DynamicEconomy, location: str, value: float) -> DynamicEconomy
     Locations (ids may be shell patterns): ``input:PROCESS:GOOD``,
     ``labour:PROCESS``, ``capital:STOCK:COLUMN``, ``schedule:KIND:ID[:PERIOD]``
     with KIND one of labour, resource, capacity, target, floor, supply;
-    ``floor_share:GOOD[:PERIODS]`` (floor = value × target); ``transfer:ID:COLUMN``; ``total:GOOD``.
+    ``floor_share:GOOD[:PERIODS]`` (floor = value × target); ``transfer:ID:COLUMN``; ``total:GOOD``;
+    ``capital_share:STOCK_A:STOCK_B`` (A gets ``value`` of the two stocks' combined initial capital,
+    B the rest: e.g. a region's share of a sector's plant).
     """
     mul = location.startswith("*")
     parts = location.lstrip("*").split(":")
@@ -384,6 +386,21 @@ def set_value(de: DynamicEconomy, location: str, value: float) -> DynamicEconomy
         cols = list(frame.columns) if len(parts) == 3 else [int(p) for p in parts[3].split(",")]
         frame.loc[rows, cols] = frame.loc[rows, cols] * value if mul else value
         return de.replace(**{attr: frame})
+    if kind == "capital_share" and len(parts) == 3:
+        # stocks A and B share their combined initial capital: A gets `value` of it, B the rest
+        # (with a leading *, A's present share is multiplied by `value`, capped at 1)
+        cap = de.capital.copy()
+        a, b = match(cap.index, parts[1]), match(cap.index, parts[2])
+        if a.sum() != 1 or b.sum() != 1 or (a & b).any():
+            raise PlanningInputError(f"assumption location '{location}': name two different stocks, one each")
+        ia, ib = int(np.flatnonzero(a)[0]), int(np.flatnonzero(b)[0])
+        total = float(cap["initial"].iloc[ia] + cap["initial"].iloc[ib])
+        share = min(float(cap["initial"].iloc[ia]) / total * value, 1.0) if mul and total > 0 else value
+        if not 0 <= share <= 1:
+            raise PlanningInputError(f"assumption location '{location}': a share must be in [0, 1], not {share}")
+        cap.iloc[ia, cap.columns.get_loc("initial")] = share * total
+        cap.iloc[ib, cap.columns.get_loc("initial")] = (1 - share) * total
+        return de.with_capital(cap)
     if kind == "transfer" and len(parts) >= 3:
         tr = de.transfers.copy()
         sel = match(tr.index, ":".join(parts[1:-1]))
@@ -402,7 +419,8 @@ def set_value(de: DynamicEconomy, location: str, value: float) -> DynamicEconomy
         tot.loc[sel, "amount"] = tot.loc[sel, "amount"] * value if mul else value
         return de.replace(totals=tot)
     raise PlanningInputError(f"cannot read assumption location '{location}'; write input:P:G, labour:P, total:GOOD, "
-                             "floor_share:GOOD[:PERIODS], capital:STOCK:COLUMN or schedule:KIND:ID[:PERIOD]")
+                             "floor_share:GOOD[:PERIODS], capital:STOCK:COLUMN, capital_share:STOCK_A:STOCK_B or "
+                             "schedule:KIND:ID[:PERIOD]")
 
 
 def read_scenario(path: str | Path) -> Scenario:
