@@ -119,4 +119,6 @@ def test_unproductive_technology_has_no_values() -> None:
                          L=[[1.0, 1.0]], labour_kinds=["labour"])
     assert not cp.productivity(e).productive
     with pytest.raises(cp.planning.ValuationError, match="cannot produce one unit of every good"):
-        cp.labour_values(e.replace(B=e.B * 1.0000001))  # not square any more: the LP path
+        cp.labour_values(e.replace(B=e.B * 1.0000001))  # not square any more: policy iteration
+    with pytest.raises(cp.planning.ValuationError, match="cannot produce one unit of every good"):
+        cp.labour_values(e.replace(B=e.B * 1.0000001), method="lp")  # and the min-labour LP agree

@@ -1,13 +1,24 @@
 """Labour values by kind: ``v = l (I - A)^{-1}`` and its activity-analysis twin.
 
 * Square (Leontief) economies: one sparse transpose solve ``(I - A)ᵀ vₖ = lₖ``
-  per labour kind (:func:`councilplan.model.iomath.labour_values`).
-* General technologies (alternative techniques, joint production): the duals of
-  ``min 1ᵀ L x`` s.t. ``(B - A) x ≥ 1`` give the total values (by the
-  non-substitution theorem they do not depend on the demand vector). Values by
-  kind then solve ``(B - A)_Sᵀ vₖ = (L_k)_S`` over the techniques ``S`` the LP
-  chose, when ``S`` is square (one technique per good); otherwise only the total
-  is given.
+  per labour kind (:func:`councilplan.model.iomath.labour_values`; above
+  ``ITERATIVE_GOODS`` goods the iterative Leontief path of
+  :mod:`councilplan.solvers.leontief`, which never factorises).
+* Alternative techniques without joint production (every process makes one
+  good): by the **non-substitution theorem** the values solve the Bellman
+  equation ``v_g = min_{j makes g} (l_j + A_{·j}ᵀ v) / b_{gj}``, whatever the final
+  demand. :func:`nonsubstitution_values` finds its fixed point by Howard's policy
+  iteration: for the techniques ``S`` chosen (one per good) it solves
+  ``(I - A_S)ᵀ v = l_S`` (``A_S``, ``l_S``: the chosen columns divided by their
+  output), then switches every good to a strictly cheaper technique at those
+  values, until none is cheaper. The answer is certified: ``v ≥ 0`` and
+  ``(B - A)ᵀ v ≤ l`` (dual feasibility of ``min lᵀx s.t. (B - A) x ≥ 1``) with
+  equality on ``S``, whose levels ``x_S = (I - A_S)^{-1} 1 ≥ 0`` are primal
+  feasible at the same cost — so ``v`` *are* the min-labour duals, without an LP.
+* Joint production: the duals of ``min 1ᵀ L x`` s.t. ``(B - A) x ≥ 1`` give the
+  total values. Values by kind then solve ``(B - A)_Sᵀ vₖ = (L_k)_S`` over the
+  techniques ``S`` the LP chose, when ``S`` is square (one technique per good);
+  otherwise only the total is given.
 
 Capacities and limits are ignored: labour values describe the technology, not
 its scarcities (those are the shadow prices of a plan).
@@ -15,8 +26,12 @@ its scarcities (those are the shadow prices of a plan).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from councilplan.model import iomath
@@ -24,19 +39,150 @@ from councilplan.model.economy import Economy
 from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Solver
 
+#: above this many goods, Leontief systems are solved iteratively (BiCGSTAB), not by sparse LU: the LU
+#: of a random sparse ``I - A`` fills in (10^4 goods: minutes by LU, 0.1 s by BiCGSTAB)
+ITERATIVE_GOODS = 500
+Method = Literal["auto", "policy-iteration", "lp"]
+
 
 class ValuationError(ValueError):
     """Labour values do not exist for this technology (it cannot produce a surplus)."""
 
 
-def labour_values(economy: Economy, solver: str | Solver = "highs") -> pd.DataFrame:
-    """Hours of each labour kind (and ``total``) embodied in one unit of each good."""
+def _values_of(A_S: sp.spmatrix, rhs: np.ndarray) -> np.ndarray:
+    """Solve ``(I - A_S)ᵀ V = rhs`` for ``rhs`` of shape (n,) or (k, n); LU when small, else iterative."""
+    R = np.atleast_2d(rhs)
+    n = A_S.shape[0]
+    if n <= ITERATIVE_GOODS:
+        V = np.atleast_2d(iomath.labour_values(A_S, R))
+    else:
+        from councilplan.solvers import leontief
+
+        V = np.vstack([leontief.labour_values(A_S, r, tol=1e-12, maxiter=2_000).x for r in R])
+    return V if rhs.ndim == 2 else V[0]
+
+
+@dataclass(frozen=True)
+class NonSubstitution:
+    """The fixed point of ``v = min_j (l_j + A_{·j}ᵀ v) / b_j``: values, techniques, work done."""
+
+    values: np.ndarray
+    #: the technique (process position) chosen for each good, in good order
+    techniques: np.ndarray
+    #: policy evaluations (Leontief solves) and value-iteration sweeps used
+    evaluations: int
+    sweeps: int
+
+
+def single_output(B: sp.spmatrix) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(good, amount)`` made by each process when every process makes exactly one good, else ``None``."""
+    Bc = sp.csc_matrix(B)
+    Bc.eliminate_zeros()
+    if Bc.shape[1] == 0 or not (np.diff(Bc.indptr) == 1).all():
+        return None
+    return Bc.indices.astype(np.int64), Bc.data.astype(np.float64)
+
+
+def nonsubstitution_values(A: sp.spmatrix, B: sp.spmatrix, l: np.ndarray, *, rtol: float = 1e-10,
+                           max_evaluations: int = 200, max_sweeps: int = 10_000) -> NonSubstitution:
+    """Labour values of a technology without joint production, by policy iteration.
+
+    ``A`` (goods × processes) uses, ``B`` makes (one good per process), ``l`` the
+    hours per unit of each process. Returns ``v`` with ``v_g = min over j making
+    g of (l_j + A_{·j}ᵀ v) / b_gj``. Raises :class:`ValuationError` when some good
+    is made by no process or no choice of techniques is productive.
+    """
+    out = single_output(B)
+    if out is None:
+        raise ValueError("non-substitution values need every process to make exactly one good")
+    good, b = out
+    n = B.shape[0]
+    lj = np.asarray(l, dtype=np.float64).ravel() / b
+    AT = (sp.diags(1.0 / b) @ sp.csr_matrix(A, dtype=np.float64).T).tocsr()  # row j: A_{·j}ᵀ / b_j
+    made = np.bincount(good, minlength=n)
+    if (made == 0).any():
+        raise ValuationError(f"labour values do not exist: {int((made == 0).sum())} good(s) are made by no "
+                             "process, so the technology cannot produce one unit of every good")
+    first = np.r_[0, np.cumsum(made)[:-1]]
+
+    def cost(v: np.ndarray) -> np.ndarray:
+        """``(l_j + A_{·j}ᵀ v) / b_j`` for every process."""
+        return lj + AT @ v
+
+    def cheapest(c: np.ndarray) -> np.ndarray:
+        """The cheapest process of each good (the first of equals)."""
+        return np.lexsort((c, good))[first]
+
+    def evaluate(S: np.ndarray) -> np.ndarray | None:
+        """``(I - A_S)ᵀ v = l_S``, or ``None`` when the choice ``S`` is not productive."""
+        try:
+            v = _values_of(sp.csr_matrix(AT[S].T), lj[S])
+        except (RuntimeError, ValueError, ArithmeticError):
+            return None
+        scale = max(float(np.abs(v).max(initial=0.0)), 1.0)
+        if not np.isfinite(v).all() or v.min(initial=0.0) < -1e-9 * scale:
+            return None
+        return np.maximum(v, 0.0)
+
+    v = np.zeros(n)
+    S = cheapest(cost(v))
+    evaluations = sweeps = 0
+    while True:
+        if evaluations >= max_evaluations:
+            raise ValuationError(f"labour values: policy iteration did not settle in {max_evaluations} steps")
+        vS = evaluate(S)
+        evaluations += 1
+        if vS is None:  # this choice cannot reproduce itself: climb from below by value iteration
+            for _ in range(50):
+                c = cost(v)
+                S = cheapest(c)
+                v = c[S]
+                sweeps += 1
+                if not np.isfinite(v).all() or sweeps > max_sweeps or v.max() > 1e15 * (1.0 + lj.max()):
+                    raise ValuationError("labour values do not exist: value iteration diverges: whatever "
+                                         "techniques it chooses, the technology cannot produce one unit of every "
+                                         "good (it cannot produce a surplus; see `councilplan check`)")
+            continue
+        v = vS
+        c = cost(v)
+        best = cheapest(c)
+        better = c[best] < c[S] - rtol * (1.0 + np.abs(c[S]))
+        if not better.any():
+            break
+        S = np.where(better, best, S)
+    # certificate: (B - A)ᵀ v ≤ l on every process, equality on the chosen ones
+    slack = c - v[good]
+    if slack.min() < -1e-7 * (1.0 + float(np.abs(v).max())):
+        raise ValuationError("labour values could not be certified (reduced costs below zero)")
+    return NonSubstitution(v, S, evaluations, sweeps)
+
+
+def labour_values(economy: Economy, solver: str | Solver = "highs", method: Method = "auto") -> pd.DataFrame:
+    """Hours of each labour kind (and ``total``) embodied in one unit of each good.
+
+    ``method``: ``"auto"`` uses the Leontief solve for square economies, policy
+    iteration when every process makes one good, and the min-labour LP (on
+    ``solver``) with joint production; ``"policy-iteration"`` or ``"lp"`` force one.
+    """
     kinds = list(economy.labour_kinds)
-    if economy.is_square():
-        V = np.atleast_2d(iomath.labour_values(economy.A, economy.L.toarray()))
+    if economy.is_square() and method == "auto":
+        V = np.atleast_2d(_values_of(economy.A, economy.L.toarray()))
         out = pd.DataFrame(V.T, index=economy.goods.index, columns=kinds)
         out["total"] = out[kinds].sum(axis=1)
         return out
+    made = single_output(economy.B) if method != "lp" else None
+    if made is not None:
+        ns = nonsubstitution_values(economy.A, economy.B, np.asarray(economy.L.sum(axis=0)).ravel())
+        b = made[1]
+        S = ns.techniques
+        A_S = sp.csr_matrix(economy.A.tocsc()[:, S] @ sp.diags(1.0 / b[S]))
+        Lk = economy.L.tocsc()[:, S].toarray() / b[S]
+        V = np.atleast_2d(_values_of(A_S, Lk)) if kinds else np.zeros((0, economy.n_goods))
+        out = pd.DataFrame(V.T, index=economy.goods.index, columns=kinds)
+        out["total"] = ns.values
+        return out
+    if method == "policy-iteration":
+        raise ValueError("policy iteration needs every process to make exactly one good (no joint production)")
     from councilplan.planning.problem import build_problem
 
     unit = economy.replace(
