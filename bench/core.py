@@ -172,10 +172,17 @@ def solve_row(n_goods: int, repeat: int, *, values: bool) -> dict[str, Any]:
            "build_s": p.timings["build"], "certificate_s": cert_s, "prices_s": prices_s, "hash_s": hash_s,
            "labels_s": label_s, "scale": p.scale}
     if values:
-        vals_s, pv = best(lambda: cp.plan(economy, "ray", "highs", with_values=True), 1)
+        def plan_and_values() -> float:
+            """The plan, then its labour values (computed on first use), timed together; returns the values' part."""
+            pv = cp.plan(economy, "ray", "highs", with_values=True)
+            t0 = time.perf_counter()
+            assert pv.labour_values is not None
+            return time.perf_counter() - t0
+
+        vals_s, values_s = best(plan_and_values, 1)
         row["plan_with_values_s"] = vals_s
         row["ratio_with_values"] = vals_s / bare_s
-        row["values_s"] = pv.timings.get("values", float("nan"))
+        row["values_s"] = values_s
     return row
 
 
