@@ -126,3 +126,23 @@ def test_full_round_over_http(api: Api) -> None:
     assert current["iteration"] == 1 and current["published"]
     assert api.call("POST", f"/rounds/{rid}/proposals", tokens["north"], json={"goods": {"trade": 1}}).status_code == 409
     assert api.ok("GET", f"/economies/{w.economy}/events/verify", w.admin)["ok"]
+
+
+def test_cumulative_rule_over_http(api: Api) -> None:
+    """The cumulative rule is listed and plans a round; over-budget priority points are a 422 that says so."""
+    assert "cumulative" in {r["name"] for r in api.ok("GET", "/rules")}
+    w = api.economy("germany-1995")
+    for name, pop in (("north", 3000.0), ("south", 1000.0)):
+        w.council(name, population=pop)
+    rid = w.open_round(rule="cumulative", objective="harmony")
+    tokens = {n: w.member(n, "delegate")[1] for n in ("north", "south")}
+    over = api.call("POST", f"/rounds/{rid}/proposals", tokens["north"],
+                    json={"goods": {"trade": 1.0}, "priorities": {"trade": 80, "agriculture": 50}})
+    assert over.status_code == 422 and "over the equal budget of 100 points" in over.text
+    for t in tokens.values():
+        api.ok("POST", f"/rounds/{rid}/proposals", t, json={"goods": {"agriculture": 5.0, "trade": 100.0}})
+    api.ok("POST", f"/rounds/{rid}/close", w.admin)
+    planned = api.ok("POST", f"/rounds/{rid}/plan", w.admin)
+    plan = api.ok("GET", f"/plans/{planned['plan']['id']}", w.admin)
+    assert plan["rule"] == "cumulative"
+    assert any(o["selected"] for o in plan["result"]["outcomes"])

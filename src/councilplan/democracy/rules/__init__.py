@@ -10,4 +10,9 @@ from councilplan.democracy.rules.base import (
 
 __all__ = ["PROPERTIES", "AggregationRule", "available_rules", "get_rule", "register_rule"]
 
-from councilplan.democracy.rules import equal_shares, participatory, population_sum  # noqa: F401  (registers)
+from councilplan.democracy.rules import (  # noqa: F401  (registers)
+    cumulative,
+    equal_shares,
+    participatory,
+    population_sum,
+)

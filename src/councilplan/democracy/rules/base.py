@@ -39,6 +39,7 @@ PROPERTIES: dict[str, str] = {
     "priceability": "there is a price system under which every selected proposal is paid for by its "
                     "supporters from their equal shares and no unselected one could be afforded",
     "exhaustive-budget": "every council's points are spent in full",
+    "points-monotonicity": "a funded proposal that gets more points, all else equal, stays funded",
     "convergence": "the iterative procedure stops within its cap, with a certified plan",
     "market-clearing": "at convergence the posted prices make supply meet demand for every good "
                        "within the tolerance",

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -231,6 +231,33 @@ def loss_reason(loss: Loss, names: Sequence[str], voter_names: Sequence[str]) ->
             f"with {loss.binding} exhausted first (the last project was bought at price {loss.last_price:.4g})")
 
 
+@dataclass(frozen=True)
+class Priced:
+    """What a capacity-bound rule works on: consumer ``projects`` (the rows of ``D``, ``pc`` and
+    ``cost_mat``), their cost vectors in ``dims``, the capacity vector ``C``, the workplaces' offers
+    and the voting councils (by id)."""
+
+    projects: list[Proposal]
+    D: Any
+    pc: pd.DataFrame
+    dims: list[str]
+    C: pd.Series
+    cap: pd.Series | None
+    hours: pd.Series | None
+    voters: list[Council]
+    cost_mat: np.ndarray
+
+    def goals(self, rule: str, proposals: Sequence[Proposal], targets: pd.DataFrame,
+              outcomes: list[Outcome]) -> Goals:
+        """The goals: ``targets``, the consumer ``outcomes`` plus the workplaces' offers and techniques."""
+        work = [p for p in proposals if p.kind is ProposalKind.WORKPLACE]
+        outcomes = [*outcomes, *(Outcome(p.id, True, 1.0, reason="workplace offer: capacity and hours are limits")
+                                 for p in work)]
+        notes = ("capacity vector: " + ", ".join(f"{k} = {v:.6g}" for k, v in self.C.items()),)
+        return Goals(targets=targets, rule=rule, capacity=self.cap, labour=self.hours,
+                     techniques=tuple(t for p in work for t in p.techniques), outcomes=tuple(outcomes), notes=notes)
+
+
 @register_rule
 class EqualShares(AggregationRule):
     """The Method of Equal Shares over a capacity vector (see the module docstring)."""
@@ -276,12 +303,11 @@ class EqualShares(AggregationRule):
                 C[k] = float(demand_cost[k].sum()) if k in demand_cost else 0.0
         return C
 
-    def aggregate(self, proposals: Sequence[Proposal], councils: Mapping[str, Council] | Iterable[Council],
-                  economy: Economy, plan: Plan | None = None, *, votes: Sequence[Vote] = ()) -> Goals:
-        cm = council_map(councils)
-        goods = economy.goods.index
+    def priced(self, proposals: Sequence[Proposal], cm: Mapping[str, Council], economy: Economy,
+               plan: Plan | None) -> Priced:
+        """The projects, their demands and cost vectors, the capacity vector and the voters."""
         costs = unit_costs(economy, plan)
-        ids, D = demand_sparse(proposals, cm, goods)
+        ids, D = demand_sparse(proposals, cm, economy.goods.index)
         pc = pd.DataFrame(cost_rows(D, costs), index=pd.Index(ids, dtype=object, name="proposal"),
                           columns=costs.columns).rename(columns={"shadow_price": "shadow_cost"})
         use_shadow = self.cost == "shadow" and plan is not None and plan.optimal
@@ -290,11 +316,18 @@ class EqualShares(AggregationRule):
         C = self.capacity(economy, plan, dims, hours, pc)
         voters = sorted((c for c in cm.values() if c.kind is not CouncilKind.WORKPLACE and c.weight > 0),
                         key=lambda c: c.id)
+        return Priced(consumer_proposals(proposals), D, pc, dims, C, cap, hours, voters,
+                      np.nan_to_num(pc[dims].to_numpy(dtype=float), nan=0.0))
+
+    def aggregate(self, proposals: Sequence[Proposal], councils: Mapping[str, Council] | Iterable[Council],
+                  economy: Economy, plan: Plan | None = None, *, votes: Sequence[Vote] = ()) -> Goals:
+        cm = council_map(councils)
+        goods = economy.goods.index
+        pr = self.priced(proposals, cm, economy, plan)
+        projects, D, pc, dims, C, voters, cost_mat = pr.projects, pr.D, pr.pc, pr.dims, pr.C, pr.voters, pr.cost_mat
         vindex = {c.id: i for i, c in enumerate(voters)}
         pop = np.array([c.weight for c in voters])
         budgets = (pop / pop.sum())[:, None] * C.to_numpy()[None, :] if len(voters) else np.zeros((0, len(dims)))
-        projects = consumer_proposals(proposals)  # the rows of D and pc, in this order
-        cost_mat = np.nan_to_num(pc[dims].to_numpy(dtype=float), nan=0.0)
         size = (cost_mat / np.where(C.to_numpy() > 0, C.to_numpy(), 1.0)).sum(axis=1)
         Umat = np.zeros((len(voters), len(projects)))
         pidx = {p.id: j for j, p in enumerate(projects)}
@@ -330,10 +363,4 @@ class EqualShares(AggregationRule):
             else:
                 loss = res.losses[j]
                 outcomes.append(Outcome(p.id, False, 0.0, ch, cs, None, sup, loss_reason(loss, names, vnames)))
-        for p in proposals:
-            if p.kind is ProposalKind.WORKPLACE:
-                outcomes.append(Outcome(p.id, True, 1.0, reason="workplace offer: capacity and hours are limits"))
-        techniques = tuple(t for p in proposals if p.kind is ProposalKind.WORKPLACE for t in p.techniques)
-        notes = ("capacity vector: " + ", ".join(f"{k} = {v:.6g}" for k, v in C.items()),)
-        return Goals(targets=targets, rule=self.name, capacity=cap, labour=hours, techniques=techniques,
-                     outcomes=tuple(outcomes), notes=notes)
+        return pr.goals(self.name, proposals, targets, outcomes)
