@@ -112,7 +112,8 @@ def _start_server(tmp: Path, db: str | None = None, workers: int = 1) -> tuple[s
     proc = subprocess.Popen([sys.executable, "-c", "from councilplan.cli import main; main()", "serve",
                              "--db", db or f"sqlite:///{tmp / 'load.db'}", "--port", str(port),
                              "--workers", str(workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
+                            start_new_session=True)  # its own process group: stopped with its workers
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -121,8 +122,27 @@ def _start_server(tmp: Path, db: str | None = None, workers: int = 1) -> tuple[s
                 return proc, url
         except httpx.TransportError:
             time.sleep(0.2)
-    proc.kill()
+    _stop(proc)
     raise RuntimeError("the server did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its worker processes (its process group), hard if they do not exit in 15 s;
+    a worker left behind after a failed run would keep a core busy on a shared machine."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=15)
+            break
+        except subprocess.TimeoutExpired:  # connections that never close
+            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # workers that outlived their parent
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
 
 
 def _seed(url: str, councils: int = 10) -> dict[str, Any]:
@@ -279,12 +299,7 @@ def load(rate: float, seconds: float, server: str | None, db: str | None = None,
             return out
         finally:
             if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:  # connections that never close: stop it hard
-                    proc.kill()
-                    proc.wait(timeout=15)
+                _stop(proc)
 
 
 def main() -> None:
