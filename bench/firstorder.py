@@ -4,13 +4,16 @@ Usage::
 
     python bench/firstorder.py [--sizes 1e3,1e4,1e5] [--leontief-sizes 1e3,1e4,1e5,1e6]
                                [--highs-limit 60] [--tol 1e-4] [--seed 0]
+                               [--backends pdlp,substitution] [--pdlp-algorithm pdlp|halpern]
 
 Every row runs in its own process, so ``peak MiB`` is that run's peak resident
 memory (generation included). Columns:
 
 * ``pdlp`` rows: a planted economy (``councilplan.planning.planted``: 1.3 processes
   per good, 8 inputs each, 3 labour kinds, capacities), ``min-labour`` solved to
-  ``--tol``; ``obj err`` is the relative error against the planted optimum;
+  ``--tol`` by each of ``--backends`` (``substitution``: non-substitution policy
+  iteration with wages, pdlp from its point when not certified; iterations are
+  its policy rounds); ``obj err`` is the relative error against the planted optimum;
   ``vs HiGHS`` is HiGHS' time over pdlp's (HiGHS with ``--highs-limit`` seconds;
   ``>`` when it did not finish); ``vs mat-vec`` is time / (iterations × one bare
   ``K x`` plus ``Kᵀ y`` scipy mat-vec pair).
@@ -39,7 +42,8 @@ def _matvec_seconds(M, v, repeat: int = 5) -> float:  # type: ignore[no-untyped-
     return (time.perf_counter() - t) / repeat
 
 
-def run_pdlp(n: int, tol: float, highs_limit: float, seed: int) -> dict[str, object]:
+def run_pdlp(n: int, tol: float, highs_limit: float, seed: int, backend: str = "pdlp",
+             algorithm: str = "pdlp") -> dict[str, object]:
     from councilplan.planning.planted import planted_economy
     from councilplan.planning.problem import build_problem
     from councilplan.solvers import SolveOptions, Status, get_solver
@@ -48,12 +52,12 @@ def run_pdlp(n: int, tol: float, highs_limit: float, seed: int) -> dict[str, obj
     pe = planted_economy(n, seed=seed)
     lp = build_problem(pe.economy, "min-labour")
     gen = time.perf_counter() - t
-    res, cert, secs = get_solver("pdlp").solve(lp, SolveOptions(tol=tol))
+    res, cert, secs = get_solver(backend).solve(lp, SolveOptions(tol=tol, extra={"algorithm": algorithm}))
     assert cert is not None
     KT = lp.K.T.tocsr()
     bare = _matvec_seconds(lp.K, np.ones(lp.shape[1])) + _matvec_seconds(KT, np.ones(lp.shape[0]))
     out: dict[str, object] = {
-        "kind": "pdlp", "n": n, "nnz": int(lp.K.nnz), "generate_s": gen, "seconds": secs, "status": str(res.status),
+        "kind": backend if algorithm == "pdlp" else f"{backend} ({algorithm})", "n": n, "nnz": int(lp.K.nnz), "generate_s": gen, "seconds": secs, "status": str(res.status),
         "iterations": res.iterations, "gap": cert.gap, "residual": max(cert.primal_residual, cert.dual_residual),
         "obj_err": abs(cert.primal_objective - pe.objective) / abs(pe.objective),
         "vs_matvec": secs / max(res.iterations * bare, 1e-12),
@@ -108,19 +112,23 @@ def main() -> None:
     ap.add_argument("--highs-limit", type=float, default=60.0)
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--backends", default="pdlp", help="backends for the planted rows (pdlp, substitution)")
+    ap.add_argument("--pdlp-algorithm", default="pdlp", help="pdlp's iteration: pdlp or halpern (r2HPDHG)")
     ap.add_argument("--one", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
         kind, n = a.one[0], int(float(a.one[1]))
-        r = run_pdlp(n, a.tol, a.highs_limit, a.seed) if kind == "pdlp" else run_leontief(n, a.seed)
+        r = run_leontief(n, a.seed) if kind == "leontief" else run_pdlp(n, a.tol, a.highs_limit, a.seed, kind,
+                                                                        a.pdlp_algorithm)
         print(json.dumps(r))
         return
     print("| kind | goods | nnz | seconds | iterations | gap | residual | obj err | peak MiB | vs HiGHS | vs mat-vec | status |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
-    jobs = [("pdlp", s) for s in a.sizes.split(",") if s] + [("leontief", s) for s in a.leontief_sizes.split(",") if s]
+    jobs = [(b, s) for s in a.sizes.split(",") if s for b in a.backends.split(",") if b]
+    jobs += [("leontief", s) for s in a.leontief_sizes.split(",") if s]
     for kind, s in jobs:
         cmd = [sys.executable, __file__, "--one", kind, s, "--tol", str(a.tol), "--highs-limit", str(a.highs_limit),
-               "--seed", str(a.seed)]
+               "--seed", str(a.seed), "--pdlp-algorithm", a.pdlp_algorithm]
         p = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if p.returncode != 0:
             print(f"| {kind} | {s} | failed: {p.stderr.strip().splitlines()[-1] if p.stderr else p.returncode} |")

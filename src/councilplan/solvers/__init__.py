@@ -19,9 +19,11 @@ from councilplan.solvers.registry import (
     register,
     registered_solvers,
 )
+from councilplan.solvers.substitution import SubstitutionSolver
 
 register(HighsSolver)
 register(PDLPSolver)
+register(SubstitutionSolver)
 register(AutoSolver)
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "SolveOptions",
     "Solver",
     "Status",
+    "SubstitutionSolver",
     "available_solvers",
     "certify",
     "get_solver",

@@ -276,6 +276,8 @@ class _PDHG:
         self.max_iter = int(ex.get("max_iter", 1_000_000))
         self.check_every = int(ex.get("check_every", 16))
         self.restart_metric = str(ex.get("restart_metric", "original"))
+        self.algorithm = str(ex.get("algorithm", "pdlp"))
+        self.reflection = float(ex.get("reflection", 1.0))
         self.t0 = time.perf_counter()
         self.S = precondition(lp, int(ex.get("ruiz_iters", 10)))
         self.ops = kern.make_ops(self.S.K, self.S.KT, str(ex.get("kernels", "auto")), options.threads)
@@ -297,8 +299,9 @@ class _PDHG:
         m = self.scaled.measures(it[0], it[1], it[2], it[3], 0.0)
         return math.sqrt(omega * m.primal_residual**2 + m.dual_residual**2 / omega + m.gap**2)
 
-    def run(self, status_map: dict[Any, Status]) -> LPResult:
-        S, ops, lp = self.S, self.ops, self.lp
+    def start(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float]:
+        """The first iterate (cold or from ``warm_start``), its mat-vecs, the primal weight and step size."""
+        S, ops = self.S, self.ops
         m, n = S.K.shape
         if self.opts.warm_start is not None:
             xw, yw = self.opts.warm_start
@@ -311,14 +314,6 @@ class _PDHG:
             y = np.zeros(m)
         x = np.ascontiguousarray(x)
         y = np.ascontiguousarray(y)
-        Kx, KTy = ops.matvec(x), ops.rmatvec(y)
-        # buffers
-        x_new, y_new = np.empty(n), np.empty(m)
-        Kx_new, KTy_new = np.empty(m), np.empty(n)
-        avg = [x.copy(), y.copy(), Kx.copy(), KTy.copy()]
-        wsum = 0.0
-        last = [x.copy(), y.copy()]  # the last restart point
-        best: tuple[float, list[np.ndarray]] = (math.inf, [x.copy(), y.copy(), Kx.copy(), KTy.copy()])
         kmax = float(np.abs(S.K.data).max()) if S.K.nnz else 1.0
         eta = 1.0 / kmax
         cn, bn = float(np.linalg.norm(S.c)), float(np.linalg.norm(np.concatenate(
@@ -329,6 +324,61 @@ class _PDHG:
             _, omega, eta = self.memory
         if "primal_weight" in self.opts.extra:
             omega = float(self.opts.extra["primal_weight"])
+        return x, y, ops.matvec(x), ops.rmatvec(y), omega, eta
+
+    def finish(self, native: str, out: list[np.ndarray], k: int, restarts: int, steps: int, omega: float,
+               eta: float, status_map: dict[Any, Status]) -> LPResult:
+        """The :class:`LPResult` of the scaled iterate ``out``."""
+        xo, yo, _, _ = self.unscale(*out)
+        seconds = time.perf_counter() - self.t0
+        status = status_map[native]
+        res = LPResult(status=status, iterations=k, native_status=native,
+                       message=f"{self.algorithm} PDHG {native} after {k} iterations ({restarts} restarts, "
+                               f"{seconds:.2f}s)",
+                       extra={"restarts": restarts, "steps": steps, "primal_weight": omega, "step_size": eta,
+                              "kernels": self.ops.name, "seconds": seconds, "algorithm": self.algorithm})
+        if status in (Status.OPTIMAL, Status.INTERRUPTED, Status.ITERATION_LIMIT, Status.TIME_LIMIT):
+            res.x = np.clip(xo, self.lp.col_lower, self.lp.col_upper)
+            res.row_dual = yo
+        return res
+
+    def verdict(self, mc: _Measures, cand: list[np.ndarray], best: list[Any], k: int, restarts: int, eta: float,
+                omega: float, dx_: tuple[np.ndarray, np.ndarray], dy_: tuple[np.ndarray, np.ndarray],
+                ray_hits: dict[str, int]) -> str | None:
+        """At a check of the iterate ``cand``: keep it in ``best = [kkt, iterate]`` if better, report
+        progress; ``"optimal"``, ``"time_limit"``, an infeasibility, or go on (``None``).
+
+        ``dx_``/``dy_`` are the last step and its mat-vec: three checks in a row where they are
+        Farkas rays (:meth:`_Bounds.dual_ray`, :meth:`_Bounds.primal_ray`) stop the solve."""
+        if mc.kkt < best[0]:
+            best[:] = [mc.kkt, [v.copy() for v in cand]]
+        if self.progress is not None:
+            self.progress(Progress(k, time.perf_counter() - self.t0, mc.primal_residual, mc.dual_residual,
+                                   mc.gap, mc.primal_objective, restarts, eta, omega))
+        if mc.worst <= self.tol:
+            return "optimal"
+        if self.opts.time_limit is not None and time.perf_counter() - self.t0 > self.opts.time_limit:
+            return "time_limit"
+        for key, ratio in (("primal_infeasible", self.scaled.dual_ray(*dy_)),
+                           ("dual_infeasible", self.scaled.primal_ray(*dx_))):
+            ray_hits[key] = ray_hits[key] + 1 if ratio < 1e-6 else 0
+        if k >= 10 * self.check_every and max(ray_hits.values()) >= 3:
+            return max(ray_hits, key=lambda key: ray_hits[key])
+        return None
+
+    def run(self, status_map: dict[Any, Status]) -> LPResult:
+        if self.algorithm == "halpern":
+            return self.run_halpern(status_map)
+        S, ops = self.S, self.ops
+        m, n = S.K.shape
+        x, y, Kx, KTy, omega, eta = self.start()
+        # buffers
+        x_new, y_new = np.empty(n), np.empty(m)
+        Kx_new, KTy_new = np.empty(m), np.empty(n)
+        avg = [x.copy(), y.copy(), Kx.copy(), KTy.copy()]
+        wsum = 0.0
+        last = [x.copy(), y.copy()]  # the last restart point
+        best: list[Any] = [math.inf, [x.copy(), y.copy(), Kx.copy(), KTy.copy()]]
         k = 0  # accepted iterations
         k_restart = 0
         restarts = 0
@@ -381,23 +431,9 @@ class _PDHG:
                 use_avg = ka < kc
                 cand, m_cand = (avg, m_avg) if use_avg else ([x, y, Kx, KTy], m_cur)
                 kkt_cand = min(ka, kc)
-                if m_cand.kkt < best[0]:
-                    best = (m_cand.kkt, [v.copy() for v in cand])
-                if self.progress is not None:
-                    self.progress(Progress(k, time.perf_counter() - self.t0, m_cand.primal_residual,
-                                           m_cand.dual_residual, m_cand.gap, m_cand.primal_objective,
-                                           restarts, eta, omega))
-                if m_cand.worst <= self.tol:
-                    native, x_out = "optimal", cand
-                    break
-                if self.opts.time_limit is not None and time.perf_counter() - self.t0 > self.opts.time_limit:
-                    native = "time_limit"
-                    break
-                for key, ratio in (("primal_infeasible", self.scaled.dual_ray(*dy_)),
-                                   ("dual_infeasible", self.scaled.primal_ray(*dx_))):
-                    ray_hits[key] = ray_hits[key] + 1 if ratio < 1e-6 else 0
-                if k >= 10 * self.check_every and max(ray_hits.values()) >= 3:
-                    native = max(ray_hits, key=lambda key: ray_hits[key])
+                stop = self.verdict(m_cand, cand, best, k, restarts, eta, omega, dx_, dy_, ray_hits)
+                if stop is not None:
+                    native, x_out = stop, cand if stop == "optimal" else x_out
                     break
                 since = k - k_restart
                 if (kkt_cand <= 0.2 * kkt_last_restart
@@ -425,14 +461,94 @@ class _PDHG:
         except KeyboardInterrupt:
             native = "interrupted"
             x_out = best[1] if math.isfinite(best[0]) else [x, y, Kx, KTy]
-        xo, yo, _, _ = self.unscale(*x_out)
-        seconds = time.perf_counter() - self.t0
-        status = status_map[native]
-        res = LPResult(status=status, iterations=k, native_status=native,
-                       message=f"PDHG {native} after {k} iterations ({restarts} restarts, {seconds:.2f}s)",
-                       extra={"restarts": restarts, "steps": total_steps, "primal_weight": omega, "step_size": eta,
-                              "kernels": ops.name, "seconds": seconds})
-        if status in (Status.OPTIMAL, Status.INTERRUPTED, Status.ITERATION_LIMIT, Status.TIME_LIMIT):
-            res.x = np.clip(xo, lp.col_lower, lp.col_upper)
-            res.row_dual = yo
-        return res
+        return self.finish(native, x_out, k, restarts, total_steps, omega, eta, status_map)
+
+    def spectral_norm(self, iters: int = 30) -> float:
+        """``‖K̃‖₂`` of the scaled matrix by power iteration on ``K̃ᵀK̃`` (``iters`` mat-vec pairs)."""
+        v = np.random.default_rng(0).standard_normal(self.S.K.shape[1])
+        s = 1.0
+        for _ in range(iters):
+            v /= max(_norm(v), 1e-300)
+            w = self.ops.rmatvec(self.ops.matvec(v))
+            s = math.sqrt(max(_dot(v, w), 0.0))
+            v = w
+        return s
+
+    def run_halpern(self, status_map: dict[Any, Status]) -> LPResult:
+        """Reflected restarted Halpern PDHG (r2HPDHG; Lu & Yang, 2024, as in cuPDLPx).
+
+        With ``T`` one PDHG step at the constant step ``η = 0.998/‖K̃‖₂`` and the
+        reflection ``γ`` (``extra["reflection"]``, 1.0), the iterates are
+
+        .. math::
+
+            z_{k+1} = \\frac{k+1}{k+2}\\bigl((1+γ)\\,T(z_k) - γ z_k\\bigr) + \\frac{1}{k+2}\\, z_0,
+
+        linear in ``z``, so ``K x`` and ``Kᵀ y`` follow by the same combination. A
+        restart sets the anchor ``z_0`` to ``T(z_k)`` when the fixed-point residual
+        ``r = ‖z - T(z)‖_ω`` fell to 0.2 of its value at the last restart, or to 0.8 and
+        stopped falling, or after 36 % of all iterations; the primal weight ``ω`` is
+        updated there as in :meth:`run`. Convergence is judged at ``T(z_k)``.
+        """
+        S, ops = self.S, self.ops
+        m, n = S.K.shape
+        x, y, Kx, KTy, omega, _ = self.start()
+        eta = 0.998 / max(self.spectral_norm(), 1e-300)
+        gamma = self.reflection
+        xT, yT, KxT, KTyT = np.empty(n), np.empty(m), np.empty(m), np.empty(n)
+        z, zT = [x, y, Kx, KTy], [xT, yT, KxT, KTyT]
+        anchor = [v.copy() for v in z]
+        last = [x.copy(), y.copy()]
+        best: list[Any] = [math.inf, [v.copy() for v in z]]
+        k = j = restarts = 0
+        r0 = r_prev = math.inf
+        native = "iteration_limit"
+        ray_hits = {"primal_infeasible": 0, "dual_infeasible": 0}
+        out = z
+        try:
+            while k < self.max_iter:
+                tau, sigma = eta / omega, eta * omega
+                dx2 = ops.primal_step(x, KTy, S.c, S.cl, S.cu, tau, xT)
+                ops.matvec_into(xT, KxT)
+                dy2, _ = ops.dual_step(y, Kx, KxT, S.rl, S.ru, sigma, yT)
+                ops.rmatvec_into(yT, KTyT)
+                k += 1
+                r = math.sqrt(omega * dx2 + dy2 / omega)
+                if j == 0:
+                    r0 = r
+                check = k % self.check_every == 0
+                if check:
+                    dx_ = (xT - x, KxT - Kx)
+                    dy_ = (yT - y, KTyT - KTy)
+                w = (j + 1) / (j + 2)
+                for v, vT, a in zip(z, zT, anchor, strict=True):
+                    v *= -gamma * w
+                    v += (w * (1.0 + gamma)) * vT
+                    v += (1.0 - w) * a
+                j += 1
+                if not check:
+                    continue
+                mT = self.measures(xT, yT, KxT, KTyT)
+                stop = self.verdict(mT, zT, best, k, restarts, eta, omega, dx_, dy_, ray_hits)
+                if stop is not None:
+                    native, out = stop, zT if stop == "optimal" else out
+                    break
+                if r <= 0.2 * r0 or (r <= 0.8 * r0 and r > r_prev) or j >= 0.36 * k:
+                    for v, vT, a in zip(z, zT, anchor, strict=True):
+                        v[:] = vT
+                        a[:] = vT
+                    ddx, ddy = _norm(x - last[0]), _norm(y - last[1])
+                    if ddx > 1e-10 and ddy > 1e-10:
+                        omega = math.exp(0.5 * math.log(ddy / ddx) + 0.5 * math.log(omega))
+                    last = [x.copy(), y.copy()]
+                    j = 0
+                    restarts += 1
+                    r_prev = math.inf
+                else:
+                    r_prev = r
+            if native in ("iteration_limit", "time_limit"):
+                out = best[1]
+        except KeyboardInterrupt:
+            native = "interrupted"
+            out = best[1] if math.isfinite(best[0]) else zT
+        return self.finish(native, out, k, restarts, k, omega, eta, status_map)

@@ -1,0 +1,464 @@
+"""Leontief substitution LPs: non-substitution policy iteration, certified, else pdlp from it.
+
+The backend ``substitution`` recognises, from the signs of the data alone, the
+LPs of least-labour plans (``build_problem(economy, "min-labour")``)
+
+.. math::
+
+    \\min_x\\; c^\\top x \\quad\\text{s.t.}\\quad N x ≥ t,\\quad G x ≤ g,\\quad 0 ≤ x ≤ u,
+
+where every column ``j`` of ``N`` has at most one positive entry (process ``j``
+makes good ``m(j)`` at the rate ``b_j = N_{m(j) j}`` and uses the inputs
+``a_ij = -N_ij ≥ 0``), ``G ≥ 0`` are the side limits (labour kinds, resources),
+``c ≥ 0`` and ``t ≥ 0``. Anything else goes to ``pdlp`` unchanged.
+
+**Lagrangian prices.** Side limits get shadow prices ``μ ≥ 0``; a process then
+costs ``e = c + Gᵀμ``, and what is left is the capacitated substitution system
+``min eᵀx  s.t.  N x ≥ t, 0 ≤ x ≤ u``.
+
+**Non-substitution (policy iteration).** Without capacities the cheapest
+technique of every good does not depend on final demand (Samuelson's
+non-substitution theorem): the good prices are the fixed point of the Bellman
+equation
+
+.. math::
+
+    λ_g = \\min_{j:\\, m(j) = g,\\; j ∉ F}\\; \\frac{e_j + \\sum_i a_{ij} λ_i}{b_j},
+
+solved by Howard's policy iteration: for a policy ``S`` (one technique per
+good) *policy evaluation* is the Leontief system ``(B_S - A_S)ᵀ λ = e_S`` and
+*policy improvement* switches each good to the technique of least
+``z_j / b_j`` with reduced costs ``z = e - Nᵀλ`` (one mat-vec). Quantities are
+the Leontief system ``(B_S - A_S) x_S = t - N_F u_F``. Capacities: a technique
+of the policy run above its capacity joins the saturated set ``F`` (fixed at
+``u``; the next cheapest becomes the marginal one), a saturated technique whose
+reduced cost turns positive leaves it, and a good over-supplied by saturated
+techniques takes its dearest saturated technique as the marginal one. At the
+fixed point ``z_S = 0``, ``z ≥ 0`` off ``S ∪ F``, ``z ≤ 0`` on ``F`` and ``x``
+is feasible: an optimal primal–dual pair of the subproblem (both Leontief
+solves by :mod:`councilplan.solvers.leontief`).
+
+**Wages.** ``μ_k`` is found by bracketing, one side limit at a time: on a fixed
+basis ``λ`` and ``z`` are affine in ``μ_k`` (``∂λ/∂μ_k`` from one more Leontief
+solve), so every probe yields the whole interval of ``μ_k`` on which its basis
+stays optimal and its use ``G_k x`` is constant; probes bisect the gap between
+the interval of the last basis that overuses the limit and the first that does
+not. When the two intervals touch at ``μ*`` both bases are optimal there and
+the convex combination that uses exactly ``g_k`` is optimal for the LP.
+
+The pair ``x``, ``y = (λ, -μ)`` is then judged by :func:`~councilplan.solvers.base.certify`;
+within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
+(:attr:`SolveOptions.warm_start`) and certifies its own answer. Options in
+``SolveOptions.extra``: ``max_rounds`` (policy rounds per subproblem, 60),
+``max_probes`` (per side limit, 60), ``leontief_tol`` (1e-10), ``value_sweeps`` (Bellman
+sweeps before policy iteration, 50).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from councilplan.solvers import leontief
+from councilplan.solvers.base import LinearProgram, LPResult, SolveOptions, Solver, Status, certify
+from councilplan.solvers.firstorder import DEFAULT_TOL, PDLPSolver
+
+
+class NotApplicableError(Exception):
+    """The LP is not a Leontief substitution system, or the method got stuck on it."""
+
+
+# ------------------------------------------------------------------ structure
+@dataclass(frozen=True)
+class SubstitutionSystem:
+    """``N x ≥ t, G x ≤ g, 0 ≤ x ≤ u`` read off a :class:`LinearProgram` (see the module docstring)."""
+
+    goods_rows: np.ndarray  # rows of N in the LP
+    side_rows: np.ndarray  # rows of G in the LP
+    N: sp.csc_matrix
+    G: sp.csr_matrix
+    c: np.ndarray
+    t: np.ndarray
+    g: np.ndarray
+    u: np.ndarray
+    makes: np.ndarray  # good made by each column, -1 for none
+    b: np.ndarray  # its output rate (1 where none, unused)
+    order: np.ndarray  # making columns sorted by good
+    starts: np.ndarray  # first position of each good in ``order``
+
+
+def substitution_system(lp: LinearProgram) -> SubstitutionSystem:
+    """The structure of ``lp``, or :class:`NotApplicableError`."""
+    if lp.sense != "min":
+        raise NotApplicableError("not a minimisation")
+    K = lp.K.tocsr()
+    rl, ru, cl, cu = lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper
+    if not (np.all(np.isfinite(lp.c)) and np.all(lp.c >= 0) and np.all(cl == 0) and np.all(cu >= 0)):
+        raise NotApplicableError("needs c ≥ 0 and 0 ≤ x ≤ u")
+    goods = np.flatnonzero(np.isfinite(rl) & ~np.isfinite(ru))
+    side = np.flatnonzero(~np.isfinite(rl) & np.isfinite(ru))
+    if goods.size == 0 or goods.size + side.size + np.sum(~np.isfinite(rl) & ~np.isfinite(ru)) != K.shape[0]:
+        raise NotApplicableError("rows must be ≥ (goods) or ≤ (limits)")
+    N = K[goods].tocsc()
+    N.sum_duplicates()
+    G = K[side].tocsr()
+    t = rl[goods]
+    if np.any(t < 0) or (G.nnz and G.data.min() < 0):
+        raise NotApplicableError("needs t ≥ 0 and G ≥ 0")
+    n = K.shape[1]
+    cols = np.repeat(np.arange(n), np.diff(N.indptr))
+    pos = N.data > 0
+    if np.any(np.bincount(cols[pos], minlength=n) > 1):
+        raise NotApplicableError("joint production (two outputs in a column)")
+    makes = np.full(n, -1)
+    b = np.ones(n)
+    makes[cols[pos]] = N.indices[pos]
+    b[cols[pos]] = N.data[pos]
+    making = np.flatnonzero(makes >= 0)
+    order = making[np.argsort(makes[making], kind="stable")]
+    counts = np.bincount(makes[making], minlength=goods.size)
+    if np.any(counts == 0):
+        raise NotApplicableError("a good that no process makes")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return SubstitutionSystem(goods, side, N, G, np.asarray(lp.c, float), t, ru[side], np.asarray(cu, float),
+                              makes, b, order, starts)
+
+
+# ------------------------------------------------------------------- kernels
+def group_argmin(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """For each good, the column (from ``order``, grouped by ``starts``) of least ``values``."""
+    v = values[order]
+    gmin = np.minimum.reduceat(v, starts)
+    counts = np.diff(np.append(starts, order.size))
+    pos = np.where(v == np.repeat(gmin, counts), np.arange(order.size), order.size)
+    first = np.minimum.reduceat(pos, starts)
+    return order[np.minimum(first, order.size - 1)]
+
+
+def technology_of_policy(N: sp.csc_matrix, S: np.ndarray, b: np.ndarray) -> sp.csr_matrix:
+    """``Ã = A_S B_S⁻¹`` of the policy ``S``, so that ``B_S - A_S = (I - Ã) B_S``."""
+    NS = N[:, S]
+    data = np.where(NS.data < 0, -NS.data, 0.0) / np.repeat(b[S], np.diff(NS.indptr))
+    A = sp.csc_matrix((data, NS.indices, NS.indptr), shape=NS.shape)
+    A.eliminate_zeros()
+    A = A.tocsr()
+    A.sort_indices()
+    return A
+
+
+@dataclass
+class Basis:
+    """A policy ``S``, the saturated set ``F``, and the pair it defines at wages ``mu``."""
+
+    S: np.ndarray
+    F: np.ndarray  # bool over columns
+    mu: np.ndarray
+    x: np.ndarray
+    lam: np.ndarray
+    z: np.ndarray
+    At: sp.csr_matrix
+
+
+class _Method:
+    """One solve: the subproblem by policy iteration, the wages by bracketing."""
+
+    def __init__(self, st: SubstitutionSystem, options: SolveOptions) -> None:
+        self.st = st
+        ex = options.extra
+        self.max_rounds = int(ex.get("max_rounds", 60))
+        self.max_probes = int(ex.get("max_probes", 60))
+        self.ltol = float(ex.get("leontief_tol", 1e-10))
+        self.NT = st.N.T.tocsr()
+        self.vi_sweeps = int(ex.get("value_sweeps", 50))
+        self.solves = 0
+        self.sweeps = 0
+        self.rounds = 0
+        self.probes = 0
+        self.note = ""
+
+    # Leontief solves (warm from the last answer)
+    def prices(self, At: sp.csr_matrix, e: np.ndarray, S: np.ndarray, v0: np.ndarray | None) -> np.ndarray:
+        """Policy evaluation: ``(B_S - A_S)ᵀ λ = e_S``."""
+        self.solves += 1
+        return leontief.labour_values(At, e[S] / self.st.b[S], tol=self.ltol, v0=v0).x
+
+    def quantities(self, At: sp.csr_matrix, rhs: np.ndarray, S: np.ndarray, w0: np.ndarray | None) -> np.ndarray:
+        """``(B_S - A_S) x_S = rhs``."""
+        self.solves += 1
+        return leontief.gross_output(At, rhs, tol=self.ltol, x0=w0).x / self.st.b[S]
+
+    def value_iteration(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bellman sweeps ``λ_g ← min_j (e_j + Σ_i a_ij λ_i)/b_j`` (one mat-vec each) from ``λ = 0``
+        until the policy settles; returns ``λ`` and the policy ``S``."""
+        st = self.st
+        lam = np.zeros(st.t.size)
+        S = group_argmin(e / st.b, st.order, st.starts)
+        for sweep in range(self.vi_sweeps):
+            self.sweeps += 1
+            q = (e - self.NT @ lam) / st.b + lam[np.maximum(st.makes, 0)]
+            S_new = group_argmin(q, st.order, st.starts)
+            lam = q[S_new]
+            changed = int(np.count_nonzero(S_new != S))
+            S = S_new
+            if sweep >= 4 and changed <= 1e-4 * S.size:
+                break
+        return lam, S
+
+    def subproblem(self, mu: np.ndarray, start: Basis | None) -> Basis:
+        """Policy iteration with capacities for ``min (c + Gᵀμ)ᵀx, N x ≥ t, 0 ≤ x ≤ u``."""
+        st = self.st
+        n = st.c.size
+        e = st.c + st.G.T @ mu if st.G.shape[0] else st.c.copy()
+        finite_u = np.isfinite(st.u)
+        if start is None:
+            lam0, S = self.value_iteration(e)
+            F = np.zeros(n, dtype=bool)
+            w0 = None
+        else:
+            S, F = start.S.copy(), start.F.copy()
+            lam0, w0 = start.lam, start.x[start.S] * st.b[start.S]
+        flips = np.zeros(n, dtype=np.int32)  # times a technique left F: twice, and it stays basic over capacity
+        At = technology_of_policy(st.N, S, st.b)
+        lam = self.prices(At, e, S, lam0)
+        for _ in range(self.max_rounds):
+            self.rounds += 1
+            z = e - self.NT @ lam
+            eps = 1e-9 * (float(np.abs(lam).max()) + 1e-300)
+            r = z / st.b
+            r_free = np.where(F, np.inf, r)
+            best = group_argmin(r_free, st.order, st.starts)
+            better = r_free[best] < np.minimum(r[S], 0.0) - eps
+            if better.any():  # policy improvement
+                S = np.where(better, best, S)
+                At = technology_of_policy(st.N, S, st.b)
+                lam = self.prices(At, e, S, lam)
+                continue
+            leave = F & (r > eps)  # saturated but no longer cheaper than the marginal technique
+            F &= ~leave
+            flips[leave] += 1
+            xF = np.where(F, st.u, 0.0)
+            rhs = st.t - st.N @ xF
+            xS = self.quantities(At, rhs, S, w0)
+            w0 = xS * st.b[S]
+            neg = xS < -1e-10 * (float(np.abs(xS).max()) + 1e-300)
+            if neg.any():  # over-supplied by saturated techniques: the dearest becomes marginal
+                dear = group_argmin(np.where(F, -r, np.inf), st.order, st.starts)
+                neg &= F[dear]
+                if not neg.any():
+                    raise NotApplicableError("over-supply without a saturated technique")
+                F[dear[neg]] = False
+                flips[dear[neg]] += 1
+                S = np.where(neg, dear, S)
+                At = technology_of_policy(st.N, S, st.b)
+                lam = self.prices(At, e, S, lam)
+                continue
+            over = finite_u[S] & (xS > st.u[S] * (1 + 1e-10)) & (flips[S] < 2)
+            if over.any():
+                # saturated: the next cheapest technique becomes marginal; a good whose every
+                # technique is saturated keeps its last one over capacity (no rent is priced here:
+                # the certificate then fails and pdlp starts from this point)
+                F_try = F.copy()
+                F_try[S[over]] = True
+                nxt = group_argmin(np.where(F_try, np.inf, r), st.order, st.starts)
+                over &= ~F_try[nxt]
+                if not over.any():
+                    x = xF.copy()
+                    x[S] = np.maximum(xS, 0.0)
+                    return Basis(S, F, mu.copy(), x, lam, z, At)
+                F[S[over]] = True
+                S = np.where(over, nxt, S)
+                At = technology_of_policy(st.N, S, st.b)
+                lam = self.prices(At, e, S, lam)
+                continue
+            x = xF.copy()
+            x[S] = np.maximum(xS, 0.0)
+            return Basis(S, F, mu.copy(), x, lam, z, At)
+        raise NotApplicableError(f"policy iteration did not settle in {self.max_rounds} rounds")
+
+    def interval(self, B: Basis, k: int) -> tuple[float, float, np.ndarray]:
+        """``[lo, hi]`` of ``μ_k`` on which basis ``B`` stays optimal, and ``∂λ/∂μ_k``."""
+        st = self.st
+        Gk = np.asarray(st.G[k].todense()).ravel()
+        dlam = self.prices(B.At, Gk, B.S, None)
+        dz = Gk - self.NT @ dlam
+        free = np.ones(st.c.size, dtype=bool)
+        free[B.S] = False
+        free &= ~B.F
+        z = np.where(free, np.maximum(B.z, 0.0), np.minimum(B.z, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = -z / dz
+        # free: z + δ dz ≥ 0 ; saturated: z + δ dz ≤ 0
+        up = (free & (dz < 0)) | (B.F & (dz > 0))
+        down = (free & (dz > 0)) | (B.F & (dz < 0))
+        hi = float(step[up].min()) if up.any() else math.inf
+        lo = float(step[down].max()) if down.any() else -math.inf
+        return B.mu[k] + min(lo, 0.0), B.mu[k] + max(hi, 0.0), dlam
+
+    def wages(self, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Side prices by bracketing (module docstring); returns ``(x, λ, μ)``."""
+        st = self.st
+        p = st.G.shape[0]
+        mu = np.zeros(p)
+        B = self.subproblem(mu, None)
+        x, lam = B.x, B.lam
+        if p == 0:
+            return x, lam, mu
+        for _ in range(3 * p + 3):
+            use = st.G @ x
+            slack_tol = 1e-9 * np.maximum(np.abs(st.g), 1.0)
+            viol = np.where(use > st.g + slack_tol, use - st.g, 0.0)
+            viol = np.where((mu > 0) & (use < st.g - slack_tol), st.g - use, viol)
+            if not viol.any():
+                return x, lam, mu
+            k = int(np.argmax(viol / np.maximum(np.abs(st.g), 1.0)))
+            try:
+                B, x, lam, mu = self.search(B, k, slack_tol[k])
+            except NotApplicableError as exc:
+                self.note = str(exc)
+                break
+        else:
+            self.note = "side prices did not settle"
+        return x, lam, mu  # not settled: pdlp starts from here
+
+    def search(self, B: Basis, k: int, htol: float) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
+        """Bracket ``μ_k`` (others fixed) so that ``G_k x = g_k`` or ``μ_k = 0`` with ``G_k x ≤ g_k``."""
+        st = self.st
+        gk = float(st.g[k])
+        Gk = st.G[k]
+
+        def measured(Bp: Basis) -> _Probe:
+            lo, hi, dlam = self.interval(Bp, k)
+            return _Probe(Bp, float((Gk @ Bp.x)[0]), lo, hi, dlam)
+
+        def probe(muk: float, near: _Probe) -> _Probe:
+            """Solve at ``μ_k = muk`` from ``near``'s basis, its prices moved along ``∂λ/∂μ_k``."""
+            self.probes += 1
+            mu = near.basis.mu.copy()
+            mu[k] = muk
+            guess = replace(near.basis, lam=near.basis.lam + (muk - near.basis.mu[k]) * near.dlam)
+            return measured(self.subproblem(mu, guess))
+
+        def done(q: _Probe) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
+            return q.basis, q.basis.x, q.basis.lam, q.basis.mu
+
+        cur = measured(B)
+        if abs(cur.use - gk) <= htol or (cur.use < gk and B.mu[k] == 0):
+            return done(cur)
+        scale = float(np.abs(st.c).max()) / max(float(Gk.data.max()) if Gk.nnz else 1.0, 1e-300)
+        bb: _Probe | None
+        if cur.use > gk:
+            a, bb = cur, None
+            step = max(scale, 1e-12)
+            for _ in range(self.max_probes):
+                if not math.isfinite(a.hi):
+                    raise NotApplicableError("a limit that no price can meet")
+                q = probe(a.hi + step, a)
+                step *= 4
+                if abs(q.use - gk) <= htol:
+                    return done(q)
+                if q.use < gk:
+                    bb = q
+                    break
+                a = q
+        else:
+            bb = cur
+            q = probe(0.0, cur)
+            if q.use <= gk + htol:
+                return done(q)
+            a = q
+        if bb is None:
+            raise NotApplicableError("no price meets the limit")
+        # Illinois regula falsi on f(μ) = h(μ) - g across the gap between the two intervals
+        fa, fb, side = a.use - gk, bb.use - gk, 0
+        for _ in range(self.max_probes):
+            if bb.lo - a.hi <= 1e-9 * max(abs(a.hi), abs(bb.lo), 1e-300):
+                break
+            frac = min(max(fa / (fa - fb), 0.02), 0.98)
+            mid = a.hi + frac * (bb.lo - a.hi)
+            q = probe(mid, a if mid - a.hi < bb.lo - mid else bb)
+            if abs(q.use - gk) <= htol:
+                return done(q)
+            if q.use > gk:
+                a, fa = q, q.use - gk
+                fb = fb * 0.5 if side == 1 else fb
+                side = 1
+            else:
+                bb, fb = q, q.use - gk
+                fa = fa * 0.5 if side == -1 else fa
+                side = -1
+        else:
+            raise NotApplicableError("bracketing did not close")
+        # both bases are optimal at μ*: the combination that uses exactly g_k
+        mstar = 0.5 * (a.hi + bb.lo)
+        theta = (gk - bb.use) / (a.use - bb.use)
+        x = theta * a.basis.x + (1 - theta) * bb.basis.x
+        lam = a.basis.lam + (mstar - a.basis.mu[k]) * a.dlam
+        mu = a.basis.mu.copy()
+        mu[k] = mstar
+        return replace(bb.basis, mu=mu), x, lam, mu
+
+
+@dataclass
+class _Probe:
+    """A basis solved at some ``μ``, its use ``G_k x`` and its interval ``[lo, hi]`` of ``μ_k``."""
+
+    basis: Basis
+    use: float
+    lo: float
+    hi: float
+    dlam: np.ndarray
+
+
+# ------------------------------------------------------------------ solver
+class SubstitutionSolver(Solver):
+    """Non-substitution policy iteration with Lagrangian wages, certified; ``pdlp`` from it otherwise."""
+
+    name = "substitution"
+    capabilities = frozenset({"lp", "duals", "warm_start", "large_scale"})
+    status_map: ClassVar[dict[Any, Status]] = {}
+    default_tol: ClassVar[float] = DEFAULT_TOL
+
+    def __init__(self, progress: Any = None) -> None:
+        self.progress = progress
+
+    def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:
+        t0 = time.perf_counter()
+        note = ""
+        warm = options.warm_start
+        extra: dict[str, Any] = {}
+        try:
+            st = substitution_system(lp)
+            method = _Method(st, options)
+            try:
+                x, lam, mu = method.wages(options.tol)
+            finally:
+                extra = {"leontief_solves": method.solves, "policy_rounds": method.rounds, "probes": method.probes,
+                         "bellman_sweeps": method.sweeps}
+            y = np.zeros(lp.shape[0])
+            y[st.goods_rows] = lam
+            y[st.side_rows] = -mu
+            cert = certify(lp, x, y)
+            seconds = time.perf_counter() - t0
+            extra.update(method="non-substitution", seconds=seconds, certificate=cert.as_dict())
+            if cert.within(options.tol):
+                return LPResult(Status.OPTIMAL, x=x, row_dual=y, iterations=method.rounds,
+                                native_status="optimal", extra=extra,
+                                message=f"non-substitution: {method.sweeps} Bellman sweeps, {method.rounds} policy "
+                                        f"rounds, {method.solves} Leontief solves, {method.probes} wage probes "
+                                        f"({seconds:.2f}s)")
+            warm = (x, y)
+            worst = max(cert.primal_residual, cert.dual_residual, cert.gap)
+            note = f"non-substitution crash not certified ({worst:.1e}{'; ' + method.note if method.note else ''}); "
+        except (NotApplicableError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
+            note = f"not a substitution system ({exc}); "
+        backend = PDLPSolver(self.progress)
+        left = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - t0), 0.0)
+        res = backend.solve_lp(lp, replace(options, warm_start=warm, time_limit=left))
+        res.extra.update(extra, backend="pdlp", crash_seconds=time.perf_counter() - t0 - res.extra.get("seconds", 0.0))
+        res.message = note + res.message
+        return res

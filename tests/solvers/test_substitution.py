@@ -1,0 +1,132 @@
+"""The ``substitution`` backend: non-substitution policy iteration with wages, certified or pdlp."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from councilplan.model.synthetic import random_economy
+from councilplan.planning.planted import planted_economy
+from councilplan.planning.problem import build_problem
+from councilplan.solvers import PDLPSolver, SolveOptions, Status, certify, get_solver
+from councilplan.solvers.substitution import (
+    NotApplicableError,
+    SubstitutionSolver,
+    group_argmin,
+    substitution_system,
+)
+
+
+def test_registered() -> None:
+    assert get_solver("substitution").name == "substitution"
+
+
+def test_group_argmin() -> None:
+    order = np.array([2, 0, 1, 3])  # good 0: columns 2, 0; good 1: columns 1, 3
+    starts = np.array([0, 2])
+    assert list(group_argmin(np.array([5.0, 1.0, 3.0, 0.5]), order, starts)) == [2, 3]
+
+
+@pytest.mark.parametrize(("size", "seed"), [(50, 1), (300, 2), (1000, 3), (2000, 0)])
+def test_planted_optimum_recovered_by_policy_iteration(size: int, seed: int) -> None:
+    pe = planted_economy(size, seed=seed)
+    lp = build_problem(pe.economy, "min-labour")
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-7))
+    assert res.status is Status.OPTIMAL, res.message
+    assert res.extra["method"] == "non-substitution", res.message  # no pdlp needed
+    cert = certify(lp, res.x, res.row_dual)
+    assert cert.within(1e-7)
+    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-8)
+    assert cert.dual_objective == pytest.approx(pe.objective, rel=1e-6)
+    np.testing.assert_allclose(res.x, pe.x, rtol=1e-6, atol=1e-6 * float(np.abs(pe.x).max()))
+
+
+def test_agrees_with_highs_on_random_economies() -> None:
+    for seed in range(4):
+        e = random_economy(150, seed=seed, feasible_targets=True, capacity_share=0.2)
+        lp = build_problem(e, "min-labour")
+        h = get_solver("highs").solve_lp(lp, SolveOptions())
+        s = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-7))
+        assert h.status is Status.OPTIMAL and s.status is Status.OPTIMAL, s.message
+        ch, cs = certify(lp, h.x, h.row_dual), certify(lp, s.x, s.row_dual)
+        assert cs.within(1e-7)
+        assert cs.primal_objective == pytest.approx(ch.primal_objective, rel=1e-6)
+
+
+def test_two_binding_limits_certified_through_pdlp_with_fewer_iterations() -> None:
+    # a binding wage and a binding rent: the one-at-a-time wage search does not settle,
+    # and pdlp starts from its point
+    pe = planted_economy(300, seed=5, resources=2)
+    lp = build_problem(pe.economy, "min-labour")
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-5))
+    assert res.status is Status.OPTIMAL, res.message
+    assert certify(lp, res.x, res.row_dual).within(1e-5)
+    assert certify(lp, res.x, res.row_dual).primal_objective == pytest.approx(pe.objective, rel=1e-3)
+    if res.extra.get("backend") == "pdlp":
+        cold = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-5))
+        assert res.iterations < cold.iterations
+
+
+def test_other_lps_go_to_pdlp() -> None:
+    e = random_economy(60, seed=1, feasible_targets=True)
+    lp = build_problem(e, "ray")  # a maximisation with a scale column
+    with pytest.raises(NotApplicableError):
+        substitution_system(lp)
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-5))
+    assert res.status is Status.OPTIMAL
+    assert res.extra["backend"] == "pdlp"
+    assert "not a substitution system" in res.message
+
+
+def test_infeasible_limits_never_optimal() -> None:
+    e = random_economy(40, seed=2, feasible_targets=True)
+    short = e.labour_available * 0.2
+    lp = build_problem(e.replace(labour_available=short), "min-labour")
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-5, time_limit=20))
+    assert res.status is not Status.OPTIMAL
+    assert get_solver("highs").solve_lp(lp, SolveOptions()).status is Status.INFEASIBLE
+
+
+def test_capacity_of_the_only_technique_binds() -> None:
+    # good 0 made by one process with a capacity that binds: no technique sets its price,
+    # so the pair is not a policy basis; the answer is still certified (through pdlp)
+    e = random_economy(30, seed=3, alt_share=0.0, feasible_targets=True)
+    lp0 = build_problem(e, "min-labour")
+    x0 = get_solver("highs").solve_lp(lp0, SolveOptions()).x
+    cap = pd.Series(np.inf, index=e.processes.index)
+    cap.iloc[0] = 0.999 * x0[0]
+    lp = build_problem(e.replace(capacity=cap), "min-labour")
+    h = get_solver("highs").solve_lp(lp, SolveOptions())
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-6))
+    if h.status is Status.OPTIMAL:
+        assert res.status is Status.OPTIMAL, res.message
+        assert certify(lp, res.x, res.row_dual).within(1e-6)
+        assert certify(lp, res.x, res.row_dual).primal_objective == pytest.approx(
+            certify(lp, h.x, h.row_dual).primal_objective, rel=1e-4)
+    else:
+        assert res.status is not Status.OPTIMAL
+
+
+@pytest.mark.parametrize("size", [50, 300])
+def test_halpern_option_recovers_planted_optimum(size: int) -> None:
+    pe = planted_economy(size, seed=size, resources=1)
+    lp = build_problem(pe.economy, "min-labour")
+    res = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-6, extra={"algorithm": "halpern"}))
+    assert res.status is Status.OPTIMAL, res.message
+    assert res.extra["algorithm"] == "halpern"
+    cert = certify(lp, res.x, res.row_dual)
+    assert cert.within(1e-6)
+    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
+
+
+def test_halpern_option_passes_the_known_lps() -> None:
+    from conformance.known_lps import known_lps
+
+    for case in known_lps():
+        res = PDLPSolver().solve_lp(case.lp, SolveOptions(tol=1e-6, extra={"algorithm": "halpern"}))
+        assert res.status is case.status, (case.name, res.message)
+        if case.objective is not None:
+            cert = certify(case.lp, res.x, res.row_dual)
+            assert cert.within(1e-6)
+            assert cert.primal_objective == pytest.approx(case.objective, rel=1e-4, abs=1e-4)
