@@ -44,8 +44,9 @@ def test_fixed_slack_capital_splits_into_periods_with_the_same_optimum(growth: f
         res, cert, _ = bs.solve(fixed, SolveOptions(tol=1e-7))
         assert res.status == "optimal" and cert is not None and cert.within(1e-7)
         assert cert.primal_objective == pytest.approx(ref_cert.primal_objective, rel=1e-6)
-        if warm:
-            assert any(b["how"] == "warm pdlp" for b in bs.log)
+        hows = [b["how"] for b in bs.log]
+        if growth == 0:  # the same period four times: its solution certifies on the others as it is
+            assert hows[1:] == ["reused"] * 3
     # the fixed stocks are what the plant keeps: K0, then depreciated
     p = plan_dynamic(de, "sum-ray", fix_slack=True)
     assert np.allclose(p.stock.to_numpy(), guaranteed_stock(de)) and (p.investment.to_numpy() == 0).all()
@@ -71,3 +72,29 @@ def test_war1941_with_the_block_solver_and_fixed_slack() -> None:
     b = plan_dynamic(de, sc.objective, BlockSolver("highs"), fix_slack=True)
     assert b.optimal and b.certificate.within(1e-7)
     assert b.objective == pytest.approx(a.objective, rel=1e-7)
+
+
+def test_bench_plant_option_links_the_periods() -> None:
+    de = _bench().economy(120, 3, 0.05, plant=0.9)
+    assert not slack_stocks(de).all()
+    fixed = build_dynamic_problem(de, "sum-ray", fix_slack=True)
+    assert len(split_lp(fixed).blocks) < 3  # binding plant and investment link the periods
+    a = plan_dynamic(de, "sum-ray")
+    b = plan_dynamic(de, "sum-ray", BlockSolver("highs"), fix_slack=True)
+    assert b.certificate.within(1e-7) and b.objective == pytest.approx(a.objective, rel=1e-6)
+
+
+def test_warm_blocks_when_the_periods_differ() -> None:
+    from councilplan.model.synthetic import random_economy
+    from councilplan.scenarios import DynamicEconomy
+
+    de = DynamicEconomy.from_static(random_economy(200, seed=3, capacity_share=0.0), 3)
+    de = de.replace(labour=de.labour * 1.05 ** np.arange(3))  # labour binds and grows: each period differs
+    lp = build_dynamic_problem(de, "sum-ray")
+    bs = BlockSolver("highs", warm="pdlp")
+    res, cert, _ = bs.solve(lp, SolveOptions(tol=1e-7))
+    hows = [b["how"] for b in bs.log]
+    assert len(hows) == 3 and "reused" not in hows and "warm pdlp" in hows, hows
+    _, ref, _ = get_solver("highs").solve(lp, SolveOptions(tol=1e-9))
+    assert cert is not None and cert.within(1e-7)
+    assert cert.primal_objective == pytest.approx(ref.primal_objective, rel=1e-6)

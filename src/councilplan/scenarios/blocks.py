@@ -8,10 +8,11 @@ backend, and returns the whole LP's primal and row duals; :meth:`Solver.solve` t
 certifies that pair **on the whole LP**, so the split proves itself (a block's duals
 are the whole LP's duals because no row or column links two blocks).
 
-Successive blocks with the same sparsity pattern (the periods of a plan) may be
-warm-started from the previous block's solution with a second backend (``warm``,
-e.g. ``pdlp``); a warm solve that does not certify within ``tol`` on its block is
-discarded and the block is solved cold.
+Successive blocks with the same sparsity pattern (the periods of a plan) first try the
+previous block's solution as it is (``reused`` when it certifies within ``tol`` on this
+block: periods that repeat the same limits cost nothing more), then, with a second
+backend (``warm``, e.g. ``pdlp``), a solve warm-started from it; a warm solve that does
+not certify within ``tol`` on its block is discarded and the block is solved cold.
 
 >>> import numpy as np, scipy.sparse as sp
 >>> from councilplan.solvers.base import LinearProgram
@@ -128,14 +129,17 @@ class BlockSolver(Solver):
             t1 = time.perf_counter()
             res: LPResult | None = None
             how = "cold"
-            if self.warm is not None and prev is not None and _same_pattern(prev[0].K, sub.K):
+            same = prev is not None and _same_pattern(prev[0].K, sub.K)
+            if same and prev is not None and certify(sub, prev[1], prev[2]).within(options.tol):
+                res, how = LPResult(status=Status.OPTIMAL, x=prev[1].copy(), row_dual=prev[2].copy()), "reused"
+            elif self.warm is not None and same and prev is not None:
                 wopts = replace(self.warm_options or options, warm_start=(prev[1], prev[2]), tol=options.tol,
                                 time_limit=min(left or np.inf, (self.warm_options or options).time_limit or np.inf))
                 r = self.warm.solve_lp(sub, wopts)
                 if r.x is not None and r.row_dual is not None and certify(sub, r.x, r.row_dual).within(options.tol):
                     res, how = r, f"warm {self.warm.name}"
                 iters += r.iterations
-            if res is None:
+            if res is None:  # cold
                 res = self.inner.solve_lp(sub, replace(self.inner_options or options, time_limit=left, tol=options.tol))
                 how = f"cold {self.inner.name}" if how == "cold" else f"cold {self.inner.name} (warm failed)"
             iters += res.iterations
