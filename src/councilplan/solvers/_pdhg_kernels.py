@@ -150,7 +150,27 @@ class NumbaOps:
         self.K = (K.indptr.astype(np.int64), K.indices.astype(np.int32), K.data)
         self.KT = (KT.indptr.astype(np.int64), KT.indices.astype(np.int32), KT.data)
         self.m, self.n = K.shape
+        self.threads = 0  # set by calibrate
         self._x_new: np.ndarray | None = None
+
+    def calibrate(self, nb: Any, threads: int, repeat: int = 3) -> int:
+        """Keep ``threads`` or 1, whichever runs ``K x`` faster now (measured: two threads are
+        3-4× slower than one when other jobs hold the cores, which the load average reports late)."""
+        import time
+
+        x, out = np.ones(self.n), np.empty(self.m)
+        seconds = {}
+        for th in (threads, 1):
+            nb.set_num_threads(th)
+            self.f["csr_matvec"](*self.K, x, out)
+            t = time.perf_counter()
+            for _ in range(repeat):
+                self.f["csr_matvec"](*self.K, x, out)
+            seconds[th] = time.perf_counter() - t
+        best = min(seconds, key=lambda th: seconds[th])
+        nb.set_num_threads(best)
+        self.threads = best
+        return best
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
         out = np.empty(self.m)
@@ -208,6 +228,10 @@ def make_ops(K: sp.csr_matrix, KT: sp.csr_matrix, kind: str = "auto", threads: i
         import importlib
 
         nb: Any = importlib.import_module("numba")
-        nb.set_num_threads(max(1, min(int(threads or idle_cores()), nb.config.NUMBA_NUM_THREADS)))
-        return NumbaOps(K, KT)
+        want = max(1, min(int(threads or idle_cores()), nb.config.NUMBA_NUM_THREADS))
+        nb.set_num_threads(want)
+        ops = NumbaOps(K, KT)
+        if threads is None and want > 1:
+            ops.calibrate(nb, want)
+        return ops
     return NumpyOps(K, KT)
