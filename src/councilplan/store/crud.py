@@ -8,6 +8,7 @@ is the API's job (:mod:`councilplan.api.deps`); these functions trust their call
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -272,8 +273,14 @@ p AS (
     FROM r ON CONFLICT (round_id, council_id, client_key) DO NOTHING RETURNING {cols}),
 {events}
 SELECT {cols} FROM p"""
+    return _proposal_statement(sql), params
+
+
+@functools.lru_cache(maxsize=16)
+def _proposal_statement(sql: str) -> Any:
+    """An ORM statement returning :class:`ProposalRow` from ``sql`` (built once per SQL string)."""
     stmt = text(sql).bindparams(bindparam("content", type_=JSON)).columns(*ProposalRow.__table__.columns)
-    return select(ProposalRow).from_statement(stmt), params
+    return select(ProposalRow).from_statement(stmt)
 
 
 def submit_proposal(
