@@ -285,14 +285,15 @@ def _proposal_statement(sql: str) -> Any:
 
 def submit_proposal(
     session: Session, *, round_id: int, council: CouncilRow, actor: int, kind: str,
-    content: dict[str, Any], client_key: str,
+    content: dict[str, Any], client_key: str, checked: bool = False,
 ) -> tuple[ProposalRow, bool]:
     """Store a proposal while its round is open; returns (row, created). The same ``client_key``
     returns the stored one (also when a concurrent request stored it first).
 
     PostgreSQL: one statement (:func:`_submit_sql`), atomic on its own, so the session may be in
     autocommit. SQLite: the round is read inside the writer's transaction and the row inserted;
-    a concurrent duplicate key fails on the unique constraint (the caller reads the stored row)."""
+    ``checked``: the caller has just looked the key up, so it is not looked up again under the write
+    lock (a concurrent duplicate then fails on the unique constraint; the caller reads the stored row)."""
     if session.get_bind().dialect.name == "postgresql":
         stmt, params = _submit_sql(round_id=round_id, council=council, actor=actor, kind=kind, content=content,
                                    client_key=client_key)
@@ -306,7 +307,8 @@ def submit_proposal(
         return stored, False
     rnd = lock_round(session, round_id, shared=True)
     ensure_open(rnd)
-    existing = find_proposal(session, round_id=rnd.id, council_id=council.id, client_key=client_key)
+    existing = None if checked else find_proposal(session, round_id=rnd.id, council_id=council.id,
+                                                  client_key=client_key)
     if existing is not None:
         return existing, False
     row = ProposalRow(round_id=rnd.id, council_id=council.id, member_id=actor, kind=kind, client_key=client_key,

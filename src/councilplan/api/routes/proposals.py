@@ -79,7 +79,7 @@ def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, re
     writer = reader if reader.get_bind().dialect.name == "postgresql" else session
     try:
         row, created = crud.submit_proposal(writer, round_id=round_id, council=actor.council, actor=actor.id,
-                                            kind=kind, content=_content(body), client_key=key)
+                                            kind=kind, content=_content(body), client_key=key, checked=True)
         writer.commit()
     except IntegrityError:  # the same key committed by a concurrent request
         writer.rollback()
