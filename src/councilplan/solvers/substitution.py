@@ -51,7 +51,9 @@ within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
 (:attr:`SolveOptions.warm_start`) and certifies its own answer. Options in
 ``SolveOptions.extra``: ``max_rounds`` (policy rounds per subproblem, 60),
 ``max_probes`` (per side limit, 60), ``leontief_tol`` (1e-10), ``value_sweeps`` (Bellman
-sweeps before policy iteration, 50).
+sweeps before policy iteration, 50), ``max_flips`` (1: a technique that left the saturated set
+that often stays in the policy over its capacity instead of cycling; the certificate counts the
+excess as a primal residual).
 """
 
 from __future__ import annotations
@@ -175,6 +177,7 @@ class _Method:
         self.ltol = float(ex.get("leontief_tol", 1e-10))
         self.NT = st.N.T.tocsr()
         self.vi_sweeps = int(ex.get("value_sweeps", 50))
+        self.max_flips = int(ex.get("max_flips", 1))
         self.solves = 0
         self.sweeps = 0
         self.rounds = 0
@@ -222,7 +225,7 @@ class _Method:
         else:
             S, F = start.S.copy(), start.F.copy()
             lam0, w0 = start.lam, start.x[start.S] * st.b[start.S]
-        flips = np.zeros(n, dtype=np.int32)  # times a technique left F: twice, and it stays basic over capacity
+        flips = np.zeros(n, dtype=np.int32)  # times a technique left F (see max_flips)
         At = technology_of_policy(st.N, S, st.b)
         lam = self.prices(At, e, S, lam0)
         for _ in range(self.max_rounds):
@@ -257,7 +260,7 @@ class _Method:
                 At = technology_of_policy(st.N, S, st.b)
                 lam = self.prices(At, e, S, lam)
                 continue
-            over = finite_u[S] & (xS > st.u[S] * (1 + 1e-10)) & (flips[S] < 2)
+            over = finite_u[S] & (xS > st.u[S] * (1 + 1e-10)) & (flips[S] < self.max_flips)
             if over.any():
                 # saturated: the next cheapest technique becomes marginal; a good whose every
                 # technique is saturated keeps its last one over capacity (no rent is priced here:
@@ -353,7 +356,7 @@ class _Method:
         bb: _Probe | None
         if cur.use > gk:
             a, bb = cur, None
-            step = max(scale, 1e-12)
+            step = max(0.02 * float(B.mu[k]) if B.mu[k] > 0 else scale, 1e-12)
             for _ in range(self.max_probes):
                 if not math.isfinite(a.hi):
                     raise NotApplicableError("a limit that no price can meet")
@@ -365,12 +368,22 @@ class _Method:
                     bb = q
                     break
                 a = q
-        else:
+        else:  # μ_k > 0 and the limit is slack: lower μ_k
+            a_: _Probe | None = None
             bb = cur
-            q = probe(0.0, cur)
-            if q.use <= gk + htol:
-                return done(q)
-            a = q
+            step = max(0.02 * float(bb.basis.mu[k]), 1e-12)
+            for _ in range(self.max_probes):
+                q = probe(max(bb.lo - step, 0.0), bb)
+                step *= 4
+                if abs(q.use - gk) <= htol or (q.use < gk and q.basis.mu[k] == 0):
+                    return done(q)
+                if q.use > gk:
+                    a_ = q
+                    break
+                bb = q
+            if a_ is None:
+                raise NotApplicableError("no price meets the limit")
+            a = a_
         if bb is None:
             raise NotApplicableError("no price meets the limit")
         # Illinois regula falsi on f(μ) = h(μ) - g across the gap between the two intervals
