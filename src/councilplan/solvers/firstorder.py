@@ -477,7 +477,7 @@ class _PDHG:
     def run_halpern(self, status_map: dict[Any, Status]) -> LPResult:
         """Reflected restarted Halpern PDHG (r2HPDHG; Lu & Yang, 2024, as in cuPDLPx).
 
-        With ``T`` one PDHG step at the constant step ``η = 0.998/‖K̃‖₂`` and the
+        With ``T`` one PDHG step at the constant step ``η = 0.9/‖K̃‖₂`` and the
         reflection ``γ`` (``extra["reflection"]``, 1.0), the iterates are
 
         .. math::
@@ -493,7 +493,7 @@ class _PDHG:
         S, ops = self.S, self.ops
         m, n = S.K.shape
         x, y, Kx, KTy, omega, _ = self.start()
-        eta = 0.998 / max(self.spectral_norm(), 1e-300)
+        eta = 0.9 / max(self.spectral_norm(), 1e-300)  # power iteration estimates from below
         gamma = self.reflection
         xT, yT, KxT, KTyT = np.empty(n), np.empty(m), np.empty(m), np.empty(n)
         z, zT = [x, y, Kx, KTy], [xT, yT, KxT, KTyT]
