@@ -95,6 +95,9 @@ def test_warm_blocks_when_the_periods_differ() -> None:
     res, cert, _ = bs.solve(lp, SolveOptions(tol=1e-7))
     hows = [b["how"] for b in bs.log]
     assert len(hows) == 3 and "reused" not in hows and "warm pdlp" in hows, hows
+    its = sum(int(b["iterations"]) for b in bs.log)
+    if not any("warm failed" in h for h in hows):
+        assert res.iterations == its  # each block's iterations counted once
     _, ref, _ = get_solver("highs").solve(lp, SolveOptions(tol=1e-9))
     assert cert is not None and cert.within(1e-7)
     assert cert.primal_objective == pytest.approx(ref.primal_objective, rel=1e-6)

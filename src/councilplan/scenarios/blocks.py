@@ -111,7 +111,7 @@ class BlockSolver(Solver):
         self.warm = get_solver(warm) if isinstance(warm, str) else warm
         self.inner_options = inner_options
         self.warm_options = warm_options
-        #: per block: (rows, columns, how, seconds, iterations, certificate gap)
+        #: per block: rows, cols, how (cold / reused / warm / cold after a failed warm), status, seconds, iterations
         self.log: list[dict[str, object]] = []
 
     def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:
@@ -138,7 +138,9 @@ class BlockSolver(Solver):
                 r = self.warm.solve_lp(sub, wopts)
                 if r.x is not None and r.row_dual is not None and certify(sub, r.x, r.row_dual).within(options.tol):
                     res, how = r, f"warm {self.warm.name}"
-                iters += r.iterations
+                else:
+                    how = "warm failed"
+                    iters += r.iterations
             if res is None:  # cold
                 res = self.inner.solve_lp(sub, replace(self.inner_options or options, time_limit=left, tol=options.tol))
                 how = f"cold {self.inner.name}" if how == "cold" else f"cold {self.inner.name} (warm failed)"
