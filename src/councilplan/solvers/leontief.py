@@ -342,8 +342,6 @@ def _bicg_dual(core: Any, rho: float, ny: float, nl: float, tol: float, maxiter:
     return passes, ex, ev
 
 
-
-
 def leontief_solve(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method | Literal["lockstep"] = "auto",
                    kernel: Literal["auto", "numba", "scipy"] = "auto", maxiter: int = 10_000,
                    threads: int | None = None) -> LeontiefPair:
@@ -351,9 +349,9 @@ def leontief_solve(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method 
 
     ``method="auto"`` (or ``"lockstep"``) runs the dual BiCG of the module docstring:
     one fused pass over ``A`` per iteration for both systems. ``kernel`` picks the
-    numba core (parallel, ``threads`` row blocks and at most as many threads, default
-    the idle cores by load average) or the scipy
-    one (``"auto"``: numba when installed and ``A`` has at least 50,000 non-zeros).
+    numba core (parallel: ``threads`` row blocks on at most as many threads, by
+    default the idle cores by load average) or the scipy one (``"auto"``: numba
+    when installed and ``A`` has at least 50,000 non-zeros).
     Any other ``method`` solves the two systems one after the other with
     :func:`gross_output` and :func:`labour_values`.
 
