@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -76,9 +77,17 @@ def _internal(_: Request, exc: Exception) -> JSONResponse:
 #: behind dozens of threads (anyio's default is 40), which made every write wait for all of them.
 ROUTE_THREADS = 4
 
+#: seconds a thread may hold the GIL while another waits for it (Python's default: 0.005). The event
+#: loop thread is busy whenever requests queue; a route thread that waits for the database gives the
+#: GIL up and needs it back after every statement, up to 5 ms later by default: a few statements a
+#: request, and under load the route threads finish slower than requests arrive (200 requests/s on
+#: two workers then stalled for tens of seconds). Shorter turns keep the route threads moving.
+SWITCH_INTERVAL = 0.0005
+
 
 class ThreadLimit:
-    """ASGI middleware: sets the number of worker threads of the server's event loop on its first call."""
+    """ASGI middleware: on its first call in a server's event loop, sets the number of worker threads
+    and the GIL's switch interval (:data:`SWITCH_INTERVAL`) of the serving process."""
 
     def __init__(self, app: Any, threads: int) -> None:
         self.app, self.threads = app, threads
@@ -92,6 +101,7 @@ class ThreadLimit:
         loop = id(asyncio.get_running_loop())
         if loop not in self._loops:
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            sys.setswitchinterval(SWITCH_INTERVAL)
             self._loops.add(loop)
         await self.app(scope, receive, send)
 

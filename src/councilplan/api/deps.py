@@ -43,7 +43,8 @@ PERMISSIONS: dict[str, tuple[Role, Scope]] = {
 
 # The dependencies are ``async``: they run on the event loop, not in a worker thread, so a request
 # costs one hand-off to a thread (its route body) instead of one per dependency. Creating a session
-# does no I/O; the member look-up is one indexed read that never waits for a lock.
+# does no I/O; the member look-up is one indexed read that never waits for a lock, on a connection
+# of the loop's own pool (never one that a request holds until its answer is sent).
 async def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
@@ -97,26 +98,26 @@ class Actor:
         return self.council.economy_id
 
 
-def _actor(session: Session, cred: HTTPAuthorizationCredentials | None) -> Actor:
-    # the request's reading session (shared with the route when it reads too): the write transaction
-    # (and on SQLite the write lock) then spans only the route's body, which commits or rolls back in
-    # one thread (see `transactional`)
+def _actor(db: Database, cred: HTTPAuthorizationCredentials | None) -> Actor:
+    # runs on the event loop: a reading session from the loop's own small pool (`Database.loop_session`),
+    # closed at once, so the loop never waits for a connection that requests give back on the loop
     if cred is None or not cred.credentials:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "send your token as 'Authorization: Bearer <token>'",
                             headers={"WWW-Authenticate": "Bearer"})
-    found = crud.member_by_token(session, cred.credentials)
-    for row in found or ():
-        session.expunge(row)  # a snapshot of the caller (rollback would expire it)
-    session.rollback()  # end the read transaction; the route's reads (if any) begin their own
+    with db.loop_session() as session:
+        found = crud.member_by_token(session, cred.credentials)
+        for row in found or ():
+            session.expunge(row)  # a snapshot of the caller
+        session.rollback()
     if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this token is not valid (unknown or revoked)",
                             headers={"WWW-Authenticate": "Bearer"})
     return Actor(*found)
 
 
-async def current_member(session: ReadSessionDep,
-                   cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
-    return _actor(session, cred)
+async def current_member(db: Annotated[Database, Depends(database)],
+                         cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+    return _actor(db, cred)
 
 
 current_viewer = current_member

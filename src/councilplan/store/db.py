@@ -54,8 +54,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if u.get_backend_name() == "sqlite":
         if u.database in (None, "", ":memory:"):
             raise ValueError("the embedded database must be a file (WAL needs one): use sqlite:///path/to/file.db")
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=20, max_overflow=40, **kwargs)
+        engine = create_engine(url, **{"connect_args": {"check_same_thread": False, "timeout": 30},
+                                       "pool_size": 20, "max_overflow": 40, **kwargs})
         _sqlite_setup(engine)
         return engine
     # no pre-ping (a round trip per checkout, two per request): a connection that broke (a restarted
@@ -105,14 +105,24 @@ class Database:
         self.engine = engine or make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write = sessionmaker(self.engine, expire_on_commit=False)
-        reader = self.engine.execution_options(**({"sqlite_begin": "DEFERRED"} if self.is_sqlite
-                                                  else {"isolation_level": "AUTOCOMMIT"}))
-        self._read = sessionmaker(reader, expire_on_commit=False)
+        read_options = {"sqlite_begin": "DEFERRED"} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+        self._read = sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
+        # a small pool of its own for reads made on a server's event loop (the token look-up): the loop
+        # must never wait for a connection of the main pool, since the requests that hold those give
+        # them back on the loop (after their answer): with every connection held, the loop would wait
+        # for itself until the pool's timeout (200 requests/s stalled for a minute)
+        self._loop_engine = make_engine(self.url, pool_size=1, max_overflow=8, pool_timeout=5)
+        self._loop_read = sessionmaker(self._loop_engine.execution_options(**read_options), expire_on_commit=False)
 
     def session(self, *, write: bool = True) -> Session:
         """A new session; on SQLite a writing one holds the write lock from its first statement, on
         PostgreSQL a reading one runs in autocommit."""
         return self._write() if write else self._read()
+
+    def loop_session(self) -> Session:
+        """A reading session for code that runs on a server's event loop, from a pool of its own;
+        close it (or roll back) after its statement so that the connection goes back at once."""
+        return self._loop_read()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -131,6 +141,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._loop_engine.dispose()
 
 
 # ---------------------------------------------------------------- migrations
