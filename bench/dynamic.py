@@ -71,7 +71,8 @@ def economy(n: int, T: int, growth: float = 0.0, plant: float | None = None) -> 
     ``per_unit`` 0.5, ``initial`` 10^6 (so plant never binds: labour does), depreciation 5 %,
     gestation 1: the LP has every block of a dynamic plan (process, net output, stock,
     investment, scale; balance, goods, labour, capacity, stock rows) at the size of the issue.
-    ``growth`` > 0 makes the periods differ: labour available grows by that rate per period.
+    ``growth`` > 0 makes the periods differ: labour available and process capacities grow by that
+    rate per period (labour alone changes nothing at 10^3-10^4 goods: capacities bind there).
     ``plant`` (e.g. 0.9) makes capital bind instead: each primary process starts with the plant for
     ``plant`` times its baseline level ``x0 = Σ_k A_P^k d`` (the primary techniques' gross output for
     the targets; alternatives start with none), so growth needs investment and links the periods.
@@ -93,8 +94,9 @@ def economy(n: int, T: int, growth: float = 0.0, plant: float | None = None) -> 
     cap = pd.DataFrame({"process": procs, "good": ec.goods.index[np.asarray(ec.B.argmax(axis=0)).ravel()],
                         "per_unit": 0.5, "initial": initial, "depreciation": 0.05, "gestation": 1})
     de = DynamicEconomy.from_static(ec, T, capital=cap)
-    if growth:
-        de = de.replace(labour=de.labour * (1 + growth) ** np.arange(T))
+    if growth:  # every limit grows: the optimum of each period differs (labour alone may not bind)
+        g = (1 + growth) ** np.arange(T)
+        de = de.replace(labour=de.labour * g, capacity=de.capacity * g)
     return de
 
 
@@ -135,7 +137,7 @@ def main() -> None:
     ap.add_argument("--backends", default="simplex,ipm,pdlp")
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--no-static", action="store_true", help="skip the one-period baseline")
-    ap.add_argument("--growth", type=float, default=0.0, help="labour available grows by this rate per period")
+    ap.add_argument("--growth", type=float, default=0.0, help="labour and capacities grow by this rate per period")
     ap.add_argument("--plant", type=float, default=None,
                     help="initial plant for this share of the baseline output (binding capital; default: 10^6, slack)")
     a = ap.parse_args()

@@ -2,6 +2,7 @@
 
 ``dynamic``       :class:`DynamicEconomy`, :class:`DynamicObjective`, the one-LP builder
 ``result``        :func:`plan_dynamic` → :class:`DynamicPlan` (labelled by id and period)
+``blocks``        :class:`BlockSolver`: independent blocks (periods) solved apart, certified on the whole LP
 ``dynamic_format``  the dynamic directory format (``docs/dynamic-format.md``)
 ``cockshott``     import of Cockshott's 5yearplan CSV files
 ``regions``       regional economies and transport processes
