@@ -124,10 +124,14 @@ current_viewer = current_member
 
 
 def transactional(fn: Callable[..., T]) -> Callable[..., T]:
-    """Wrap a writing route: whatever happens, its transaction ends inside the route's own thread.
+    """Wrap a route that uses sessions: whatever happens, each one's transaction ends (and its
+    connection goes back to the pool) inside the route's own thread.
 
-    Routes commit before they answer; on an error (a 403, a 422) the open transaction is rolled
-    back here at once, so SQLite's write lock is never held while waiting for another thread.
+    Writing routes commit before they answer; on an error (a 403, a 422) the open transaction is
+    rolled back here at once, so SQLite's write lock is never held while waiting for another thread.
+    Reading routes give their connection back here, not when the session is closed on the event
+    loop after the answer has been sent (under load, requests waiting for that held every
+    connection of the pool; PostgreSQL then refused more clients).
     """
 
     @functools.wraps(fn)
@@ -135,9 +139,9 @@ def transactional(fn: Callable[..., T]) -> Callable[..., T]:
         try:
             return fn(*args, **kwargs)
         finally:
-            session = kwargs.get("session")
-            if isinstance(session, Session) and session.in_transaction():
-                session.rollback()
+            for session in kwargs.values():
+                if isinstance(session, Session) and session.in_transaction():
+                    session.rollback()
 
     return wrapper
 

@@ -60,7 +60,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     # no pre-ping (a round trip per checkout, two per request): a connection that broke (a restarted
     # server) fails its request with 503 and is dropped from the pool; recycling bounds their age
-    opts: dict[str, Any] = {"pool_size": 20, "max_overflow": 30, "pool_recycle": 1800, "pool_timeout": 60}
+    # a process runs 4 route threads (2 sessions each at most, given back at the end of the route)
+    # and one event loop: 20 connections are plenty, and 2 workers stay well below PostgreSQL's
+    # default max_connections (100), shared with every other client of the server
+    opts: dict[str, Any] = {"pool_size": 10, "max_overflow": 10, "pool_recycle": 1800, "pool_timeout": 60}
     opts.update(kwargs)
     return create_engine(url, **opts)
 
@@ -111,7 +114,7 @@ class Database:
         # must never wait for a connection of the main pool, since the requests that hold those give
         # them back on the loop (after their answer): with every connection held, the loop would wait
         # for itself until the pool's timeout (200 requests/s stalled for a minute)
-        self._loop_engine = make_engine(self.url, pool_size=1, max_overflow=8, pool_timeout=5)
+        self._loop_engine = make_engine(self.url, pool_size=1, max_overflow=3, pool_timeout=5)
         self._loop_read = sessionmaker(self._loop_engine.execution_options(**read_options), expire_on_commit=False)
 
     def session(self, *, write: bool = True) -> Session:

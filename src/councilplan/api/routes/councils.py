@@ -58,6 +58,7 @@ def create_council(economy_id: int, body: CouncilCreate, session: SessionDep, ac
 
 
 @router.get("/economies/{economy_id}/councils", response_model=Page[CouncilPublic])
+@transactional
 def list_councils(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                   ) -> Page[CouncilPublic]:
     can_read(actor, economy_id)
@@ -66,6 +67,7 @@ def list_councils(economy_id: int, session: ReadSessionDep, actor: CurrentViewer
 
 
 @router.get("/councils/{council_id}", response_model=CouncilPublic)
+@transactional
 def get_council(council_id: int, session: ReadSessionDep, actor: CurrentViewer) -> CouncilPublic:
     row = crud.get(session, CouncilRow, council_id, what="council")
     can_read(actor, row.economy_id)

@@ -73,6 +73,7 @@ def create_economy(body: EconomyCreate, session: SessionDep) -> EconomyCreated:
 
 
 @router.get("", response_model=Page[EconomyPublic])
+@transactional
 def list_economies(session: ReadSessionDep, paging: PageDep) -> Page[EconomyPublic]:
     from sqlalchemy import select
 
@@ -80,6 +81,7 @@ def list_economies(session: ReadSessionDep, paging: PageDep) -> Page[EconomyPubl
 
 
 @router.get("/{economy_id}", response_model=EconomyDetail)
+@transactional
 def get_economy(economy_id: int, session: ReadSessionDep) -> EconomyDetail:
     row = crud.get(session, EconomyRow, economy_id, what="economy")
     e = economy_of(row)
@@ -89,6 +91,7 @@ def get_economy(economy_id: int, session: ReadSessionDep) -> EconomyDetail:
 
 
 @router.get("/{economy_id}/events", response_model=Page[EventPublic])
+@transactional
 def list_events(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                 ) -> Page[EventPublic]:
     """The economy's append-only, hash-chained event log, oldest first."""
@@ -97,6 +100,7 @@ def list_events(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, 
 
 
 @router.get("/{economy_id}/events/verify", response_model=ChainPublic)
+@transactional
 def verify_events(economy_id: int, session: ReadSessionDep, actor: CurrentViewer) -> ChainPublic:
     """Recompute every hash of the event chain."""
     can_read(actor, economy_id)

@@ -49,6 +49,7 @@ def me(actor: CurrentViewer) -> Me:
 
 
 @router.get("/councils/{council_id}/members", response_model=Page[MemberPublic])
+@transactional
 def list_members(council_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                  ) -> Page[MemberPublic]:
     council = crud.get(session, CouncilRow, council_id, what="council")

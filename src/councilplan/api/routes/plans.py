@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from councilplan.api.deps import CurrentViewer, PageDep, ReadSessionDep, can_read, page_of
+from councilplan.api.deps import (
+    CurrentViewer,
+    PageDep,
+    ReadSessionDep,
+    can_read,
+    page_of,
+    transactional,
+)
 from councilplan.api.schemas import Page, PlanPublic, PlanSummary
 from councilplan.store import crud, planning
 from councilplan.store.tables import PlanRow, RoundRow
@@ -14,6 +21,7 @@ router = APIRouter(tags=["plans"])
 
 
 @router.get("/rounds/{round_id}/plans", response_model=Page[PlanSummary])
+@transactional
 def list_plans(round_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep) -> Page[PlanSummary]:
     rnd = crud.get(session, RoundRow, round_id, what="round")
     can_read(actor, rnd.economy_id)
@@ -22,6 +30,7 @@ def list_plans(round_id: int, session: ReadSessionDep, actor: CurrentViewer, pag
 
 
 @router.get("/rounds/{round_id}/plan", response_model=PlanPublic)
+@transactional
 def current_plan(round_id: int, session: ReadSessionDep, actor: CurrentViewer) -> PlanPublic:
     """The round's current plan: the latest published one (at the cap: the latest optimal one, the fallback)."""
     rnd = crud.get(session, RoundRow, round_id, what="round")
@@ -33,6 +42,7 @@ def current_plan(round_id: int, session: ReadSessionDep, actor: CurrentViewer) -
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic)
+@transactional
 def get_plan(plan_id: int, session: ReadSessionDep, actor: CurrentViewer) -> PlanPublic:
     row = crud.get(session, PlanRow, plan_id, what="plan")
     rnd = crud.get(session, RoundRow, row.round_id, what="round")

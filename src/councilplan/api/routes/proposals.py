@@ -94,6 +94,7 @@ def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, re
 
 
 @router.get("/rounds/{round_id}/proposals", response_model=Page[ProposalPublic])
+@transactional
 def list_proposals(round_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep,
                    council_id: int | None = None,
                    status_: str | None = Query(None, alias="status", pattern="^(active|withdrawn)$"),
@@ -109,6 +110,7 @@ def list_proposals(round_id: int, session: ReadSessionDep, actor: CurrentViewer,
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
+@transactional
 def get_proposal(proposal_id: int, session: ReadSessionDep, actor: CurrentViewer) -> ProposalPublic:
     row = crud.get(session, ProposalRow, proposal_id, what="proposal")
     rnd = crud.get(session, RoundRow, row.round_id, what="round")

@@ -39,6 +39,7 @@ def create_round(economy_id: int, body: RoundCreate, session: SessionDep, actor:
 
 
 @router.get("/economies/{economy_id}/rounds", response_model=Page[RoundPublic])
+@transactional
 def list_rounds(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                 ) -> Page[RoundPublic]:
     can_read(actor, economy_id)
@@ -47,6 +48,7 @@ def list_rounds(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, 
 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic)
+@transactional
 def get_round(round_id: int, session: ReadSessionDep, actor: CurrentViewer) -> RoundPublic:
     row = crud.get(session, RoundRow, round_id, what="round")
     can_read(actor, row.economy_id)
