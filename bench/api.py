@@ -13,6 +13,11 @@
     client: 70 % reads (proposal lists, the round, ``/me``) and 30 % writes (proposal
     submissions). Reports p50/p99 latency and the load average. Target: p99 ≤ 100 ms.
     ``--db postgresql --workers 2``: a fresh PostgreSQL database and two server processes.
+
+``python bench/api.py cost [--db postgresql]``
+    CPU per request of each kind (a write, a page of proposals, a round, ``/me``): one server
+    process and one sequential keep-alive client, CPU from ``/proc`` (Linux); on PostgreSQL also
+    the CPU of the server's backends.
 """
 
 from __future__ import annotations
@@ -302,6 +307,77 @@ def load(rate: float, seconds: float, server: str | None, db: str | None = None,
                 _stop(proc)
 
 
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out = [pid]
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError):
+                if d.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                    out.append(int(d.name))
+    return out
+
+
+async def _sequential(url: str, seeded: dict[str, Any], kind: str, n: int) -> float:
+    u = urlparse(url)
+    conn = _Conn(*await asyncio.open_connection(u.hostname, u.port), f"{u.hostname}:{u.port}")
+    rid, h = seeded["round"], {"Authorization": f"Bearer {seeded['tokens'][0]}"}
+    paths = {"list": f"/rounds/{rid}/proposals?limit=20", "round": f"/rounds/{rid}", "me": "/me"}
+    t = time.perf_counter()
+    for i in range(n):
+        if kind == "write":
+            code = await conn.request("POST", f"/rounds/{rid}/proposals", h,
+                                      {"goods": {"trade": 1.0}, "client_key": f"cost-{time.time_ns()}-{i}"})
+        else:
+            code = await conn.request("GET", paths[kind], h)
+        if code >= 300:
+            raise RuntimeError(f"{kind}: HTTP {code}")
+    conn.writer.close()
+    return (time.perf_counter() - t) / n
+
+
+def cost(db: str | None, n: int = 400) -> dict[str, Any]:
+    """CPU per request of each kind (Linux /proc): one server process, one sequential client; on
+    PostgreSQL also the CPU of the server's backends."""
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="councilplan-cost-"))
+        if db == "postgresql":
+            from councilplan.store.testing import temporary_postgres
+
+            db = stack.enter_context(temporary_postgres())
+        proc, url = _start_server(Path(tmp), db, 1)
+        try:
+            seeded = _seed(url)
+            for kind in ("write", "list", "round"):  # warm-up: statements prepared, economy loaded
+                asyncio.run(_sequential(url, seeded, kind, 100))
+            backends: list[int] = []
+            if db and db.startswith("postgres"):
+                from sqlalchemy import create_engine, text
+
+                engine = create_engine(db)
+                with engine.connect() as c:
+                    backends = list(c.execute(text(
+                        "select pid from pg_stat_activity where datname = current_database() "
+                        "and pid <> pg_backend_pid()")).scalars())
+                engine.dispose()
+            out: dict[str, Any] = {}
+            for kind in ("write", "list", "round", "me"):
+                pids = _children(proc.pid)
+                s0, b0 = sum(map(_cpu_s, pids)), sum(map(_cpu_s, backends))
+                wall = asyncio.run(_sequential(url, seeded, kind, n))
+                s1, b1 = sum(map(_cpu_s, pids)), sum(map(_cpu_s, backends))
+                out[kind] = (f"wall {1000 * wall:.2f} ms, server CPU {1000 * (s1 - s0) / n:.2f} ms"
+                             + (f", PostgreSQL CPU {1000 * (b1 - b0) / n:.2f} ms" if backends else ""))
+            out["loadavg_1m"] = f"{os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})"
+            return out
+        finally:
+            _stop(proc)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
@@ -315,7 +391,14 @@ def main() -> None:
     ld.add_argument("--db", default=None, help="database URL for the started server; 'postgresql': a fresh "
                                                "database on $COUNCILPLAN_TEST_POSTGRES (default: a SQLite file)")
     ld.add_argument("--workers", type=int, default=1, help="server processes")
+    co = sub.add_parser("cost", help="CPU per request of each kind: one server process, a sequential client")
+    co.add_argument("--db", default=None, help="'postgresql' or a database URL (default: a SQLite file)")
+    co.add_argument("--requests", type=int, default=400)
     args = ap.parse_args()
+    if args.what == "cost":
+        for k, v in cost(args.db, args.requests).items():
+            print(f"{k:>12}: {v}")
+        return
     if args.what == "recompute":
         out: dict[str, Any] = recompute(args.goods, compare=args.compare)
         target = out["recompute_after_one_vote_s"] <= 1.0
