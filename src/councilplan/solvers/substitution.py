@@ -142,13 +142,14 @@ def group_argmin(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> n
     return order[np.minimum(first, order.size - 1)]
 
 
-def technology_of_policy(N: sp.csc_matrix, S: np.ndarray, b: np.ndarray) -> sp.csr_matrix:
-    """``Ã = A_S B_S⁻¹`` of the policy ``S``, so that ``B_S - A_S = (I - Ã) B_S``."""
-    NS = N[:, S]
-    data = np.where(NS.data < 0, -NS.data, 0.0) / np.repeat(b[S], np.diff(NS.indptr))
-    A = sp.csc_matrix((data, NS.indices, NS.indptr), shape=NS.shape)
+def input_rows(N: sp.csc_matrix, b: np.ndarray) -> sp.csr_matrix:
+    """Row ``j``: the inputs ``a_ij / b_j`` of column ``j`` (CSR, columns × goods), built once; the
+    rows of a policy ``S`` are ``Ãᵀ`` for ``Ã = A_S B_S⁻¹`` (``B_S - A_S = (I - Ã) B_S``): a row
+    selection per policy change, no transpose."""
+    NT = sp.csr_matrix((N.data, N.indices, N.indptr), shape=(N.shape[1], N.shape[0]))  # Nᵀ: the CSC as CSR
+    data = np.where(NT.data < 0, -NT.data, 0.0) / np.repeat(b, np.diff(NT.indptr))
+    A = sp.csr_matrix((data, NT.indices.copy(), NT.indptr.copy()), shape=NT.shape)
     A.eliminate_zeros()
-    A = A.tocsr()
     A.sort_indices()
     return A
 
@@ -163,7 +164,7 @@ class Basis:
     x: np.ndarray
     lam: np.ndarray
     z: np.ndarray
-    At: sp.csr_matrix
+    At: sp.csr_matrix  # Ãᵀ (rows of input_rows at S)
 
 
 class _Method:
@@ -176,6 +177,7 @@ class _Method:
         self.max_probes = int(ex.get("max_probes", 60))
         self.ltol = float(ex.get("leontief_tol", 1e-10))
         self.NT = st.N.T.tocsr()
+        self.inputs = input_rows(st.N, st.b)
         self.vi_sweeps = int(ex.get("value_sweeps", 50))
         self.max_flips = int(ex.get("max_flips", 1))
         self.solves = 0
@@ -186,14 +188,14 @@ class _Method:
 
     # Leontief solves (warm from the last answer)
     def prices(self, At: sp.csr_matrix, e: np.ndarray, S: np.ndarray, v0: np.ndarray | None) -> np.ndarray:
-        """Policy evaluation: ``(B_S - A_S)ᵀ λ = e_S``."""
+        """Policy evaluation: ``(B_S - A_S)ᵀ λ = e_S``, i.e. ``(I - Ãᵀ) λ = e_S / b_S``."""
         self.solves += 1
-        return leontief.labour_values(At, e[S] / self.st.b[S], tol=self.ltol, v0=v0).x
+        return leontief.gross_output(At, e[S] / self.st.b[S], tol=self.ltol, x0=v0).x
 
     def quantities(self, At: sp.csr_matrix, rhs: np.ndarray, S: np.ndarray, w0: np.ndarray | None) -> np.ndarray:
-        """``(B_S - A_S) x_S = rhs``."""
+        """``(B_S - A_S) x_S = rhs``, i.e. ``(I - Ã) w = rhs``, ``x_S = w / b_S``."""
         self.solves += 1
-        return leontief.gross_output(At, rhs, tol=self.ltol, x0=w0).x / self.st.b[S]
+        return leontief.labour_values(At, rhs, tol=self.ltol, v0=w0).x / self.st.b[S]
 
     def value_iteration(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bellman sweeps ``λ_g ← min_j (e_j + Σ_i a_ij λ_i)/b_j`` (one mat-vec each) from ``λ = 0``
@@ -226,7 +228,7 @@ class _Method:
             S, F = start.S.copy(), start.F.copy()
             lam0, w0 = start.lam, start.x[start.S] * st.b[start.S]
         flips = np.zeros(n, dtype=np.int32)  # times a technique left F (see max_flips)
-        At = technology_of_policy(st.N, S, st.b)
+        At = self.inputs[S]
         lam = self.prices(At, e, S, lam0)
         for _ in range(self.max_rounds):
             self.rounds += 1
@@ -238,7 +240,7 @@ class _Method:
             better = r_free[best] < np.minimum(r[S], 0.0) - eps
             if better.any():  # policy improvement
                 S = np.where(better, best, S)
-                At = technology_of_policy(st.N, S, st.b)
+                At = self.inputs[S]
                 lam = self.prices(At, e, S, lam)
                 continue
             leave = F & (r > eps)  # saturated but no longer cheaper than the marginal technique
@@ -257,7 +259,7 @@ class _Method:
                 F[dear[neg]] = False
                 flips[dear[neg]] += 1
                 S = np.where(neg, dear, S)
-                At = technology_of_policy(st.N, S, st.b)
+                At = self.inputs[S]
                 lam = self.prices(At, e, S, lam)
                 continue
             over = finite_u[S] & (xS > st.u[S] * (1 + 1e-10)) & (flips[S] < self.max_flips)
@@ -275,7 +277,7 @@ class _Method:
                     return Basis(S, F, mu.copy(), x, lam, z, At)
                 F[S[over]] = True
                 S = np.where(over, nxt, S)
-                At = technology_of_policy(st.N, S, st.b)
+                At = self.inputs[S]
                 lam = self.prices(At, e, S, lam)
                 continue
             x = xF.copy()
