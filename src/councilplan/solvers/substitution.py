@@ -165,6 +165,7 @@ class Basis:
     lam: np.ndarray
     z: np.ndarray
     At: sp.csr_matrix  # Ãᵀ (rows of input_rows at S)
+    tol: float = 0.0  # the Leontief tolerance it was solved to
 
 
 class _Method:
@@ -176,6 +177,8 @@ class _Method:
         self.max_rounds = int(ex.get("max_rounds", 60))
         self.max_probes = int(ex.get("max_probes", 60))
         self.ltol = float(ex.get("leontief_tol", 1e-10))
+        self.probe_tol = max(float(ex.get("probe_tol", 1e-7)), self.ltol)
+        self.tol_now = self.ltol  # probes run at probe_tol, every basis that is kept is re-solved at ltol
         self.NT = st.N.T.tocsr()
         self.inputs = input_rows(st.N, st.b)
         self.vi_sweeps = int(ex.get("value_sweeps", 50))
@@ -190,12 +193,12 @@ class _Method:
     def prices(self, At: sp.csr_matrix, e: np.ndarray, S: np.ndarray, v0: np.ndarray | None) -> np.ndarray:
         """Policy evaluation: ``(B_S - A_S)ᵀ λ = e_S``, i.e. ``(I - Ãᵀ) λ = e_S / b_S``."""
         self.solves += 1
-        return leontief.gross_output(At, e[S] / self.st.b[S], tol=self.ltol, x0=v0).x
+        return leontief.gross_output(At, e[S] / self.st.b[S], tol=self.tol_now, x0=v0).x
 
     def quantities(self, At: sp.csr_matrix, rhs: np.ndarray, S: np.ndarray, w0: np.ndarray | None) -> np.ndarray:
         """``(B_S - A_S) x_S = rhs``, i.e. ``(I - Ã) w = rhs``, ``x_S = w / b_S``."""
         self.solves += 1
-        return leontief.labour_values(At, rhs, tol=self.ltol, v0=w0).x / self.st.b[S]
+        return leontief.labour_values(At, rhs, tol=self.tol_now, v0=w0).x / self.st.b[S]
 
     def value_iteration(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bellman sweeps ``λ_g ← min_j (e_j + Σ_i a_ij λ_i)/b_j`` (one mat-vec each) from ``λ = 0``
@@ -214,8 +217,12 @@ class _Method:
                 break
         return lam, S
 
-    def subproblem(self, mu: np.ndarray, start: Basis | None) -> Basis:
-        """Policy iteration with capacities for ``min (c + Gᵀμ)ᵀx, N x ≥ t, 0 ≤ x ≤ u``."""
+    def subproblem(self, mu: np.ndarray, start: Basis | None, exact_prices: bool = False) -> Basis:
+        """Policy iteration with capacities for ``min (c + Gᵀμ)ᵀx, N x ≥ t, 0 ≤ x ≤ u``.
+
+        From ``start`` solved to the tolerance in force: ``exact_prices`` says ``start.lam``
+        already are the prices of its policy at ``mu`` (moved along ``∂λ/∂μ_k``: affine), and its
+        quantities are taken again while the policy and the saturated set stay its own."""
         st = self.st
         n = st.c.size
         e = st.c + st.G.T @ mu if st.G.shape[0] else st.c.copy()
@@ -227,13 +234,14 @@ class _Method:
         else:
             S, F = start.S.copy(), start.F.copy()
             lam0, w0 = start.lam, start.x[start.S] * st.b[start.S]
+        known = start is not None and start.tol <= self.tol_now  # its S, F and x_S are solved
         flips = np.zeros(n, dtype=np.int32)  # times a technique left F (see max_flips)
         At = self.inputs[S]
-        lam = self.prices(At, e, S, lam0)
+        lam = lam0 if known and exact_prices else self.prices(At, e, S, lam0)
         for _ in range(self.max_rounds):
             self.rounds += 1
             z = e - self.NT @ lam
-            eps = 1e-9 * (float(np.abs(lam).max()) + 1e-300)
+            eps = max(1e-9, 10 * self.tol_now) * (float(np.abs(lam).max()) + 1e-300)
             r = z / st.b
             r_free = np.where(F, np.inf, r)
             best = group_argmin(r_free, st.order, st.starts)
@@ -248,9 +256,12 @@ class _Method:
             flips[leave] += 1
             xF = np.where(F, st.u, 0.0)
             rhs = st.t - st.N @ xF
-            xS = self.quantities(At, rhs, S, w0)
+            if known and start is not None and np.array_equal(S, start.S) and np.array_equal(F, start.F):
+                xS = start.x[S]  # the same Leontief system as the start's: its solution
+            else:
+                xS = self.quantities(At, rhs, S, w0)
             w0 = xS * st.b[S]
-            neg = xS < -1e-10 * (float(np.abs(xS).max()) + 1e-300)
+            neg = xS < -max(1e-10, 10 * self.tol_now) * (float(np.abs(xS).max()) + 1e-300)
             if neg.any():  # over-supplied by saturated techniques: the dearest becomes marginal
                 dear = group_argmin(np.where(F, -r, np.inf), st.order, st.starts)
                 neg &= F[dear]
@@ -262,7 +273,7 @@ class _Method:
                 At = self.inputs[S]
                 lam = self.prices(At, e, S, lam)
                 continue
-            over = finite_u[S] & (xS > st.u[S] * (1 + 1e-10)) & (flips[S] < self.max_flips)
+            over = finite_u[S] & (xS > st.u[S] * (1 + max(1e-10, 10 * self.tol_now))) & (flips[S] < self.max_flips)
             if over.any():
                 # saturated: the next cheapest technique becomes marginal; a good whose every
                 # technique is saturated keeps its last one over capacity (no rent is priced here:
@@ -274,7 +285,7 @@ class _Method:
                 if not over.any():
                     x = xF.copy()
                     x[S] = np.maximum(xS, 0.0)
-                    return Basis(S, F, mu.copy(), x, lam, z, At)
+                    return Basis(S, F, mu.copy(), x, lam, z, At, self.tol_now)
                 F[S[over]] = True
                 S = np.where(over, nxt, S)
                 At = self.inputs[S]
@@ -282,7 +293,7 @@ class _Method:
                 continue
             x = xF.copy()
             x[S] = np.maximum(xS, 0.0)
-            return Basis(S, F, mu.copy(), x, lam, z, At)
+            return Basis(S, F, mu.copy(), x, lam, z, At, self.tol_now)
         raise NotApplicableError(f"policy iteration did not settle in {self.max_rounds} rounds")
 
     def interval(self, B: Basis, k: int) -> tuple[float, float, np.ndarray]:
@@ -309,17 +320,23 @@ class _Method:
         st = self.st
         p = st.G.shape[0]
         mu = np.zeros(p)
+        self.tol_now = self.probe_tol if p else self.ltol
         B = self.subproblem(mu, None)
         x, lam = B.x, B.lam
         if p == 0:
             return x, lam, mu
-        for _ in range(3 * p + 3):
+        for _ in range(3 * p + 4):
             use = st.G @ x
             slack_tol = 1e-9 * np.maximum(np.abs(st.g), 1.0)
             viol = np.where(use > st.g + slack_tol, use - st.g, 0.0)
             viol = np.where((mu > 0) & (use < st.g - slack_tol), st.g - use, viol)
             if not viol.any():
-                return x, lam, mu
+                if B.tol <= self.ltol or x is not B.x:
+                    return x, lam, mu
+                self.tol_now = self.ltol  # solved loosely: once more, tightly, and check again
+                B = self.subproblem(mu, B)
+                x, lam = B.x, B.lam
+                continue
             k = int(np.argmax(viol / np.maximum(np.abs(st.g), 1.0)))
             try:
                 B, x, lam, mu = self.search(B, k, slack_tol[k])
@@ -346,13 +363,30 @@ class _Method:
             mu = near.basis.mu.copy()
             mu[k] = muk
             guess = replace(near.basis, lam=near.basis.lam + (muk - near.basis.mu[k]) * near.dlam)
-            return measured(self.subproblem(mu, guess))
+            return measured(self.subproblem(mu, guess, exact_prices=True))
 
         def done(q: _Probe) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
             return q.basis, q.basis.x, q.basis.lam, q.basis.mu
 
-        cur = measured(B)
-        if abs(cur.use - gk) <= htol or (cur.use < gk and B.mu[k] == 0):
+        def tight(q: _Probe) -> _Probe:
+            """``q`` re-solved at ``leontief_tol`` (from its own basis), and every probe after it."""
+            if q.basis.tol <= self.ltol:
+                return q
+            self.tol_now = self.ltol
+            return measured(self.subproblem(q.basis.mu, q.basis))
+
+        def meets(q: _Probe, zero_ok: bool = False) -> tuple[_Probe, bool]:
+            """Whether ``q`` meets the limit (``μ_k = 0`` and slack counts where ``zero_ok``), judged
+            on its tight solution; returns that solution."""
+            while abs(q.use - gk) <= htol or (zero_ok and q.use < gk and q.basis.mu[k] == 0):
+                if q.basis.tol <= self.ltol:
+                    return q, True
+                q = tight(q)
+            return q, False
+
+        self.tol_now = self.probe_tol
+        cur, ok = meets(measured(B), True)
+        if ok:
             return done(cur)
         scale = float(np.abs(st.c).max()) / max(float(Gk.data.max()) if Gk.nnz else 1.0, 1e-300)
         bb: _Probe | None
@@ -362,9 +396,9 @@ class _Method:
             for _ in range(self.max_probes):
                 if not math.isfinite(a.hi):
                     raise NotApplicableError("a limit that no price can meet")
-                q = probe(a.hi + step, a)
+                q, ok = meets(probe(a.hi + step, a))
                 step *= 4
-                if abs(q.use - gk) <= htol:
+                if ok:
                     return done(q)
                 if q.use < gk:
                     bb = q
@@ -375,9 +409,9 @@ class _Method:
             bb = cur
             step = max(0.02 * float(bb.basis.mu[k]), 1e-12)
             for _ in range(self.max_probes):
-                q = probe(max(bb.lo - step, 0.0), bb)
+                q, ok = meets(probe(max(bb.lo - step, 0.0), bb), True)
                 step *= 4
-                if abs(q.use - gk) <= htol or (q.use < gk and q.basis.mu[k] == 0):
+                if ok:
                     return done(q)
                 if q.use > gk:
                     a_ = q
@@ -391,12 +425,25 @@ class _Method:
         # Illinois regula falsi on f(μ) = h(μ) - g across the gap between the two intervals
         fa, fb, side = a.use - gk, bb.use - gk, 0
         for _ in range(self.max_probes):
-            if bb.lo - a.hi <= 1e-9 * max(abs(a.hi), abs(bb.lo), 1e-300):
+            gap = (bb.lo - a.hi) / max(abs(a.hi), abs(bb.lo), 1e-300)
+            if gap <= 1e-9 and max(a.basis.tol, bb.basis.tol) <= self.ltol:
                 break
+            if gap <= 1e3 * self.tol_now and self.tol_now > self.ltol:
+                # as close as loose solves can tell: both ends at leontief_tol, and go on from them
+                for q in (tight(a), tight(bb)):
+                    q, ok = meets(q)
+                    if ok:
+                        return done(q)
+                    if q.use > gk:
+                        a = q
+                    else:
+                        bb = q
+                fa, fb, side = a.use - gk, bb.use - gk, 0
+                continue
             frac = min(max(fa / (fa - fb), 0.02), 0.98)
             mid = a.hi + frac * (bb.lo - a.hi)
-            q = probe(mid, a if mid - a.hi < bb.lo - mid else bb)
-            if abs(q.use - gk) <= htol:
+            q, ok = meets(probe(mid, a if mid - a.hi < bb.lo - mid else bb))
+            if ok:
                 return done(q)
             if q.use > gk:
                 a, fa = q, q.use - gk
