@@ -41,16 +41,21 @@ solves by :mod:`councilplan.solvers.leontief`).
 **Wages.** ``μ_k`` is found by bracketing, one side limit at a time: on a fixed
 basis ``λ`` and ``z`` are affine in ``μ_k`` (``∂λ/∂μ_k`` from one more Leontief
 solve), so every probe yields the whole interval of ``μ_k`` on which its basis
-stays optimal and its use ``G_k x`` is constant; probes bisect the gap between
+stays optimal and its use ``G_k x`` is constant; probes cut the gap between
 the interval of the last basis that overuses the limit and the first that does
-not. When the two intervals touch at ``μ*`` both bases are optimal there and
+not (regula falsi on the use, Kelley's cutting plane on the Lagrangian where that
+stalls). A probe starts from the nearer end's basis with its prices moved along
+``∂λ/∂μ_k`` (exact for that basis: no price solve) and is solved loosely
+(``probe_tol``); the bases that close the bracket are solved again tightly. When the two intervals touch at ``μ*`` both bases are optimal there and
 the convex combination that uses exactly ``g_k`` is optimal for the LP.
 
 The pair ``x``, ``y = (λ, -μ)`` is then judged by :func:`~councilplan.solvers.base.certify`;
 within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
 (:attr:`SolveOptions.warm_start`) and certifies its own answer. Options in
 ``SolveOptions.extra``: ``max_rounds`` (policy rounds per subproblem, 60),
-``max_probes`` (per side limit, 60), ``leontief_tol`` (1e-10), ``value_sweeps`` (Bellman
+``max_probes`` (per side limit, 60), ``leontief_tol`` (1e-10), ``probe_tol`` (1e-7: the Leontief
+tolerance of wage probes; a basis that closes a bracket or is returned is solved again at
+``leontief_tol``), ``kelley`` (True: cutting planes where regula falsi stalls), ``value_sweeps`` (Bellman
 sweeps before policy iteration, 50), ``max_flips`` (1: a technique that left the saturated set
 that often stays in the policy over its capacity instead of cycling; the certificate counts the
 excess as a primal residual).
@@ -178,6 +183,7 @@ class _Method:
         self.max_probes = int(ex.get("max_probes", 60))
         self.ltol = float(ex.get("leontief_tol", 1e-10))
         self.probe_tol = max(float(ex.get("probe_tol", 1e-7)), self.ltol)
+        self.kelley = bool(ex.get("kelley", True))
         self.tol_now = self.ltol  # probes run at probe_tol, every basis that is kept is re-solved at ltol
         self.NT = st.N.T.tocsr()
         self.inputs = input_rows(st.N, st.b)
@@ -355,7 +361,10 @@ class _Method:
 
         def measured(Bp: Basis) -> _Probe:
             lo, hi, dlam = self.interval(Bp, k)
-            return _Probe(Bp, float((Gk @ Bp.x)[0]), lo, hi, dlam)
+            use = st.G @ Bp.x
+            # the Lagrangian of this basis as a line in μ_k: value + μ_k (use_k - g_k)
+            value = float(st.c @ Bp.x + Bp.mu @ (use - st.g) - Bp.mu[k] * (use[k] - gk))
+            return _Probe(Bp, float(use[k]), lo, hi, dlam, value)
 
         def probe(muk: float, near: _Probe) -> _Probe:
             """Solve at ``μ_k = muk`` from ``near``'s basis, its prices moved along ``∂λ/∂μ_k``."""
@@ -422,8 +431,12 @@ class _Method:
             a = a_
         if bb is None:
             raise NotApplicableError("no price meets the limit")
-        # Illinois regula falsi on f(μ) = h(μ) - g across the gap between the two intervals
-        fa, fb, side = a.use - gk, bb.use - gk, 0
+        # regula falsi on f(μ) = use(μ) - g across the gap between the two intervals; where a probe
+        # lands on the same side as the one before (a flat stretch of the staircase, where Illinois
+        # would halve), the next is Kelley's cutting plane on the concave Lagrangian φ(μ_k) instead:
+        # each basis is a tangent line of φ (slope use - g), and the lines of the two ends cross
+        # at the kink between them when no other basis lies in the gap
+        fa, fb, side, kelley = a.use - gk, bb.use - gk, 0, False
         for _ in range(self.max_probes):
             gap = (bb.lo - a.hi) / max(abs(a.hi), abs(bb.lo), 1e-300)
             if gap <= 1e-9 and max(a.basis.tol, bb.basis.tol) <= self.ltol:
@@ -440,16 +453,23 @@ class _Method:
                         bb = q
                 fa, fb, side = a.use - gk, bb.use - gk, 0
                 continue
-            frac = min(max(fa / (fa - fb), 0.02), 0.98)
+            if kelley:
+                cross = (bb.value - a.value) / ((a.use - gk) - (bb.use - gk))
+                frac = (cross - a.hi) / (bb.lo - a.hi)
+            else:
+                frac = fa / (fa - fb)
+            frac = min(max(frac, 0.02), 0.98) if math.isfinite(frac) else 0.5
             mid = a.hi + frac * (bb.lo - a.hi)
             q, ok = meets(probe(mid, a if mid - a.hi < bb.lo - mid else bb))
             if ok:
                 return done(q)
             if q.use > gk:
+                kelley = side == 1 and self.kelley
                 a, fa = q, q.use - gk
                 fb = fb * 0.5 if side == 1 else fb
                 side = 1
             else:
+                kelley = side == -1 and self.kelley
                 bb, fb = q, q.use - gk
                 fa = fa * 0.5 if side == -1 else fa
                 side = -1
@@ -474,6 +494,7 @@ class _Probe:
     lo: float
     hi: float
     dlam: np.ndarray
+    value: float  # its Lagrangian at μ_k = 0 (the line's intercept; slope use - g_k)
 
 
 # ------------------------------------------------------------------ solver
