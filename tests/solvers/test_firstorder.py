@@ -109,3 +109,17 @@ def test_auto_picks_by_size(planted: tuple, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(registry, "AUTO_NNZ", 10)
     res = auto.solve_lp(lp, SolveOptions(tol=1e-6))
     assert res.extra["backend"] == "pdlp" and res.status is Status.OPTIMAL
+
+
+def test_infeasible_economy_is_detected_not_timed_out() -> None:
+    """A random economy whose labour cannot meet its targets: pdlp ends with a Farkas ray (the
+    dual iterate grows along it), not at its iteration or time limit, and HiGHS agrees."""
+    from councilplan.model.synthetic import random_economy
+
+    e = random_economy(200, seed=2)
+    lp = build_problem(e, "min-labour")
+    assert get_solver("highs").solve_lp(lp, SolveOptions()).status is Status.INFEASIBLE
+    res = get_solver("pdlp").solve_lp(lp, SolveOptions(tol=1e-4, time_limit=120))
+    assert res.status is Status.INFEASIBLE
+    p = cp.plan(e, "min-labour", "pdlp", options=SolveOptions(tol=1e-4, time_limit=120), with_values=False)
+    assert p.status is Status.INFEASIBLE and p.explanation is not None and len(p.explanation.changes) > 0
