@@ -42,6 +42,19 @@ def test_planted_optimum_recovered_by_policy_iteration(size: int, seed: int) -> 
     np.testing.assert_allclose(res.x, pe.x, rtol=1e-6, atol=1e-6 * float(np.abs(pe.x).max()))
 
 
+@pytest.mark.parametrize("extra", [{"probe_tol": 1e-10}, {"probe_tol": 1e-5}, {"kelley": False}, {"probe_tol": 1e-6}])
+def test_wage_search_settings_still_certified(extra: dict[str, object]) -> None:
+    # probes solved loosely (or tightly throughout, or without cutting planes) end on a basis
+    # solved at leontief_tol: the answer is certified without pdlp
+    pe = planted_economy(3000, seed=1)
+    lp = build_problem(pe.economy, "min-labour")
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-7, extra=extra))
+    assert res.status is Status.OPTIMAL, res.message
+    assert res.extra["method"] == "non-substitution", res.message
+    assert certify(lp, res.x, res.row_dual).within(1e-7)
+    assert res.extra["probes"] >= 1
+
+
 def test_agrees_with_highs_on_random_economies() -> None:
     for seed in range(4):
         e = random_economy(150, seed=seed, feasible_targets=True, capacity_share=0.2)

@@ -353,8 +353,9 @@ class _Method:
             self.note = "side prices did not settle"
         return x, lam, mu  # not settled: pdlp starts from here
 
-    def search(self, B: Basis, k: int, htol: float) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
-        """Bracket ``μ_k`` (others fixed) so that ``G_k x = g_k`` or ``μ_k = 0`` with ``G_k x ≤ g_k``."""
+    def search(self, B: Basis, k: int, htol: float, loose: bool = True) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
+        """Bracket ``μ_k`` (others fixed) so that ``G_k x = g_k`` or ``μ_k = 0`` with ``G_k x ≤ g_k``
+        (probes at ``probe_tol`` where ``loose``, else all at ``leontief_tol``)."""
         st = self.st
         gk = float(st.g[k])
         Gk = st.G[k]
@@ -393,7 +394,7 @@ class _Method:
                 q = tight(q)
             return q, False
 
-        self.tol_now = self.probe_tol
+        self.tol_now = self.probe_tol if loose else self.ltol
         cur, ok = meets(measured(B), True)
         if ok:
             return done(cur)
@@ -451,6 +452,8 @@ class _Method:
                         a = q
                     else:
                         bb = q
+                if max(a.basis.tol, bb.basis.tol) > self.ltol:  # an end changed sides: again, all tight
+                    return self.search((a if a.basis.tol <= self.ltol else bb).basis, k, htol, loose=False)
                 fa, fb, side = a.use - gk, bb.use - gk, 0
                 continue
             if kelley:
