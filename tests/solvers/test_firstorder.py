@@ -123,3 +123,17 @@ def test_infeasible_economy_is_detected_not_timed_out() -> None:
     assert res.status is Status.INFEASIBLE
     p = cp.plan(e, "min-labour", "pdlp", options=SolveOptions(tol=1e-4, time_limit=120), with_values=False)
     assert p.status is Status.INFEASIBLE and p.explanation is not None and len(p.explanation.changes) > 0
+
+
+def test_threads_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """COUNCILPLAN_THREADS overrides the load-average guess (bounded by the cores there are)."""
+    import os
+
+    from councilplan.solvers._pdhg_kernels import idle_cores
+
+    monkeypatch.setenv("COUNCILPLAN_THREADS", "1")
+    assert idle_cores() == 1
+    monkeypatch.setenv("COUNCILPLAN_THREADS", "999")
+    assert idle_cores() == (os.cpu_count() or 1)
+    monkeypatch.setenv("COUNCILPLAN_THREADS", "many")  # not a number: the guess
+    assert 1 <= idle_cores() <= (os.cpu_count() or 1)
