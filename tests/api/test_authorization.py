@@ -34,7 +34,7 @@ class Matrix:
         for w in (self.e1, self.e2):
             w.council("A")
             w.council("B")
-            w.open_round()
+            w.open_round(rule="cumulative")  # a rule that counts ballots (votes.cast)
         self.tokens: dict[str, str] = {}
         for role in ("member", "delegate"):
             self.tokens[role] = self.e1.member("A", role)[1]
@@ -73,6 +73,9 @@ class Matrix:
             "proposals.revise": lambda: api.call("PUT", f"/proposals/{self.proposals[c]}", token,
                                                  json={"goods": {"part_b": 2.0}}),
             "proposals.withdraw": lambda: api.call("DELETE", f"/proposals/{self.submit(c)}", token),
+            "votes.cast": lambda: api.call("PUT", f"/rounds/{self.e1.round}/votes", token,
+                                           json={"votes": {str(self.proposals[c]): 10},
+                                                 "council_id": self.e1.councils[c]}),
             "rounds.create": lambda: api.call("POST", f"/economies/{w.economy}/rounds", token,
                                               json={"rule": "population-sum"}),
             "rounds.advance": lambda: api.call("POST", f"/rounds/{w.round}/publish", token),
@@ -95,8 +98,8 @@ def test_matrix_covers_every_write_route(base_url: str) -> None:
     spec = httpx.get(f"{base_url}/openapi.json").json()
     writes = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops if m in ("post", "put", "patch", "delete")}
     public = {("POST", "/economies"), ("POST", "/invites/accept")}
-    assert len(writes - public) == 13  # 10 actions; rounds.advance has 4 routes
-    assert len(PERMISSIONS) == 10
+    assert len(writes - public) == 14  # 11 actions; rounds.advance has 4 routes
+    assert len(PERMISSIONS) == 11
 
 
 @pytest.mark.parametrize("own", [True, False], ids=["own", "other"])

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import councilplan
-from councilplan.api.routes import councils, economies, members, plans, proposals, rounds
+from councilplan.api.routes import councils, economies, members, plans, proposals, rounds, votes
 from councilplan.democracy import ProposalError, RoundTransitionError
 from councilplan.model.errors import EconomyError
 from councilplan.store.crud import ConflictError, NotFoundError
@@ -126,7 +126,7 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     )
     app.state.db = database
     for r in (economies.meta, economies.router, councils.router, members.router, rounds.router,
-              proposals.router, plans.router):
+              proposals.router, votes.router, plans.router):
         app.include_router(r)
     app.add_exception_handler(EconomyError, _economy_error)
     app.add_exception_handler(ProposalError, _proposal_error)

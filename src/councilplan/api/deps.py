@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, tuple[Role, Scope]] = {
     "proposals.submit": (Role.DELEGATE, "council"),
     "proposals.revise": (Role.DELEGATE, "council"),
     "proposals.withdraw": (Role.DELEGATE, "council"),
+    "votes.cast": (Role.DELEGATE, "council"),
     "rounds.create": (Role.ADMIN, "economy"),
     "rounds.advance": (Role.ADMIN, "economy"),
 }

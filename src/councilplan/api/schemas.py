@@ -210,6 +210,24 @@ class ProposalPublic(Out):
     updated_at: dt.datetime
 
 
+# ---------------------------------------------------------------------- votes
+class BallotCast(In):
+    """A council's whole ballot in a round (the ``cumulative`` rule): it replaces the stored one."""
+
+    votes: dict[int, float] = Field(description="consumer proposal id → points (≥ 0, at most the budget in all); "
+                                                "an empty ballot returns the council to the default ballot")
+    council_id: int | None = Field(None, description="default and only allowed value: the caller's council")
+
+
+class BallotPublic(BaseModel):
+    round_id: int
+    council_id: int
+    votes: dict[int, float] = Field(description="proposal id → points")
+    spent: float = Field(description="points given in all")
+    budget: float = Field(description="the equal budget of points of every council")
+    default: bool = Field(description="no ballot is stored: the council's whole budget goes to its own proposals")
+
+
 # ---------------------------------------------------------------------- plans
 class PlanSummary(Out):
     id: int

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Select, bindparam, func, select, text
+from sqlalchemy import JSON, Select, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from councilplan.store import economies as econ_files
@@ -27,6 +27,7 @@ from councilplan.store.tables import (
     PlanRow,
     ProposalRow,
     RoundRow,
+    VoteRow,
     utcnow,
 )
 
@@ -346,6 +347,34 @@ def active_proposals(session: Session, round_id: int) -> Sequence[ProposalRow]:
     return session.execute(select(ProposalRow).where(ProposalRow.round_id == round_id,
                                                      ProposalRow.status == "active")
                            .order_by(ProposalRow.id)).scalars().all()
+
+
+# ---------------------------------------------------------------------- votes
+def round_votes(session: Session, round_id: int, *, council_id: int | None = None) -> Sequence[VoteRow]:
+    """The stored votes of a round (of one council when given), by council and proposal."""
+    q = select(VoteRow).where(VoteRow.round_id == round_id)
+    if council_id is not None:
+        q = q.where(VoteRow.council_id == council_id)
+    return session.execute(q.order_by(VoteRow.council_id, VoteRow.proposal_id)).scalars().all()
+
+
+def replace_ballot(
+    session: Session, *, rnd: RoundRow, council: CouncilRow, actor: int, votes: dict[int, float],
+) -> Sequence[VoteRow]:
+    """Replace the council's whole ballot in ``rnd`` (its stored votes go, ``votes`` are stored) and
+    append the event. ``rnd`` must be locked and open and ``votes`` checked; the council row is locked
+    (``FOR NO KEY UPDATE`` on PostgreSQL) so that two ballots of one council are replaced one after the
+    other; the economy row is locked last, by the append."""
+    session.execute(select(CouncilRow.id).where(CouncilRow.id == council.id).with_for_update(key_share=True))
+    session.execute(delete(VoteRow).where(VoteRow.round_id == rnd.id, VoteRow.council_id == council.id))
+    rows = [VoteRow(round_id=rnd.id, council_id=council.id, proposal_id=pid, member_id=actor, points=float(pts))
+            for pid, pts in sorted(votes.items())]
+    session.add_all(rows)
+    session.flush()
+    append_event(session, economy_id=council.economy_id, action="votes.cast", entity="round", entity_id=rnd.id,
+                 actor=actor, payload={"round": rnd.id, "iteration": rnd.iteration, "council": council.id,
+                                       "votes": {str(pid): float(pts) for pid, pts in sorted(votes.items())}})
+    return rows
 
 
 def events_query(economy_id: int) -> Select[Any]:

@@ -43,6 +43,7 @@ from councilplan.democracy import (
     RoundPhase,
     RoundState,
     TechniqueChange,
+    Vote,
     get_rule,
 )
 from councilplan.democracy.costs import remember_labour_values
@@ -52,7 +53,7 @@ from councilplan.planning.problem import build_problem
 from councilplan.solvers import SolveOptions, Status
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import append_event
-from councilplan.store.crud import BOARD, ConflictError, active_proposals, latest_plan
+from councilplan.store.crud import BOARD, ConflictError, active_proposals, latest_plan, round_votes
 from councilplan.store.tables import CouncilRow, EconomyRow, PlanRow, ProposalRow, RoundRow
 
 _lock = threading.Lock()
@@ -222,8 +223,22 @@ def aggregate(session: Session, rnd: RoundRow, economy: Economy, previous: Plan 
     if previous is None and not economy.is_square():  # the rule prices proposals at labour values
         remember_labour_values(economy, econ_files.labour_values_cached(economy))
     goals = rule.aggregate([domain_proposal(p) for p in rows if p.council_id in councils],
-                           {str(c.id): domain_council(c) for c in councils.values()}, economy, previous)
+                           {str(c.id): domain_council(c) for c in councils.values()}, economy, previous,
+                           votes=stored_votes(session, rnd, rows, councils))
     return goals, rows, councils
+
+
+def stored_votes(session: Session, rnd: RoundRow, rows: Sequence[ProposalRow], councils: dict[int, CouncilRow]
+                 ) -> list[Vote]:
+    """The round's stored ballots as domain votes, for the rules that take ballots (``cumulative``;
+    empty for the others). Votes for proposals withdrawn since the ballot was cast are left out (a
+    council left with no vote then gets the default ballot); every other vote was checked when cast."""
+    if rnd.rule != "cumulative":
+        return []
+    active = {p.id for p in rows if p.kind == ProposalKind.CONSUMER.value and p.council_id in councils}
+    voters = {c.id for c in councils.values() if c.kind != CouncilKind.WORKPLACE.value}
+    return [Vote(council_id=str(v.council_id), proposal_id=str(v.proposal_id), points=float(v.points))
+            for v in round_votes(session, rnd.id) if v.proposal_id in active and v.council_id in voters]
 
 
 def _previous(rnd: RoundRow) -> Plan | None:

@@ -1,7 +1,7 @@
 """The stored schema (SQLAlchemy 2 declarative models).
 
 One economy is one tenant: its councils, members, invites, rounds, proposals,
-plans and its hash-chained event log all hang off ``economies.id``. Tokens and
+votes, plans and its hash-chained event log all hang off ``economies.id``. Tokens and
 invite codes are never stored, only their SHA-256 hashes. The event log is
 append-only: the migration installs triggers that refuse ``UPDATE`` and
 ``DELETE`` on ``events`` on both SQLite and PostgreSQL.
@@ -155,6 +155,22 @@ class ProposalRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VoteRow(Base):
+    """Points a consumer or regional council gives a proposal in a round (its ballot is all its rows
+    of the round, replaced as a whole); used by the ``cumulative`` rule."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("round_id", "council_id", "proposal_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    points: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class PlanRow(Base):

@@ -4,8 +4,8 @@ proposals are funded greedily within the capacity vector.
 * **Ballots.** Every consumer and regional council holds the same budget of ``B`` points
   (:data:`~councilplan.democracy.domain.POINTS_BUDGET`) and spreads them over the round's
   consumer proposals (``votes``: ``Vote(council, proposal, points)``). A council that cast no
-  vote puts its whole budget on its own proposals, evenly (over HTTP, where councils only
-  submit proposals, every ballot is of this kind). Votes for unknown proposals, from unknown
+  vote puts its whole budget on its own proposals, evenly (over HTTP a council casts its ballot
+  with ``PUT /rounds/{id}/votes``; planning passes the stored ballots here). Votes for unknown proposals, from unknown
   or workplace councils, negative points or more than ``B`` points in all are refused with a
   :class:`~councilplan.democracy.domain.ProposalError` listing every problem and its fix (the
   API answers 422): :func:`vote_issues`.
