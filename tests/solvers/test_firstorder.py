@@ -107,8 +107,29 @@ def test_auto_picks_by_size(planted: tuple, monkeypatch: pytest.MonkeyPatch) -> 
     auto = get_solver("auto")
     assert auto.solve_lp(lp, SolveOptions(tol=1e-6)).extra["backend"] == "highs"
     monkeypatch.setattr(registry, "AUTO_NNZ", 10)
-    res = auto.solve_lp(lp, SolveOptions(tol=1e-6))
+    res = auto.solve_lp(lp, SolveOptions(tol=1e-6))  # a least-labour plan: substitution, certified
+    assert res.extra["backend"] == "substitution" and res.status is Status.OPTIMAL
+    assert res.message.startswith("auto → substitution:")
+    pe, _ = planted
+    ray = build_problem(pe.economy, "ray")  # not a substitution system: pdlp
+    res = auto.solve_lp(ray, SolveOptions(tol=1e-6))
     assert res.extra["backend"] == "pdlp" and res.status is Status.OPTIMAL
+
+
+def test_auto_substitution_falls_back_to_cold_pdlp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the crash is not certified, auto's pdlp runs exactly as pdlp alone (no warm start)."""
+    from councilplan.model.synthetic import random_economy
+    from councilplan.solvers import registry
+
+    lp = build_problem(random_economy(300, seed=2, feasible_targets=True, headroom=1.5), "min-labour")
+    monkeypatch.setattr(registry, "AUTO_NNZ", 10)
+    res = get_solver("auto").solve_lp(lp, SolveOptions(tol=1e-4))
+    assert res.status is Status.OPTIMAL
+    if res.extra["backend"] == "pdlp":  # not certified: the same iterations as a cold pdlp
+        assert res.message.startswith("auto → substitution → pdlp:")
+        assert res.iterations == get_solver("pdlp").solve_lp(lp, SolveOptions(tol=1e-4)).iterations
+    else:
+        assert res.extra["backend"] == "substitution"
 
 
 def test_infeasible_economy_is_detected_not_timed_out() -> None:

@@ -119,7 +119,8 @@ def plan_cmd(
     directory: Annotated[Path, typer.Argument(help="economy directory")],
     objective: Annotated[ObjectiveName, typer.Option(help="what to optimise")] = ObjectiveName.ray,
     solver: Annotated[str, typer.Option(help=f"solver backend ({', '.join(available_solvers())}); "
-                                         "auto: HiGHS for small plans, pdlp for large")] = "highs",
+                                         "auto: HiGHS for small plans; for large, substitution for "
+                                         "least-labour plans, else pdlp")] = "highs",
     out: Annotated[Path | None, typer.Option(help="write the plan directory here")] = None,
     tol: Annotated[float | None, typer.Option(help="certificate tolerance [default: 1e-7 for highs, "
                                                     "1e-4 for pdlp and auto]")] = None,

@@ -1,8 +1,10 @@
 """The solver registry: backends by name, with cheap availability checks.
 
 ``auto`` (:class:`AutoSolver`) picks by size: HiGHS, exact, for LPs with fewer
-than :data:`AUTO_NNZ` non-zeros (about 10^4 goods with 8 inputs each), the
-first-order ``pdlp`` above, where HiGHS takes minutes to hours.
+than :data:`AUTO_NNZ` non-zeros (about 10^4 goods with 8 inputs each); above,
+``substitution`` for the LPs it recognises (least-labour plans: its crash, then,
+if that is not certified, ``pdlp`` cold, exactly as ``pdlp`` alone would run) and
+the first-order ``pdlp`` for the rest, where HiGHS takes minutes to hours.
 
 >>> from councilplan.solvers import get_solver
 >>> get_solver("highs").name
@@ -11,6 +13,7 @@ first-order ``pdlp`` above, where HiGHS takes minutes to hours.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from councilplan.model.errors import SolverUnavailableError
@@ -60,7 +63,8 @@ AUTO_NNZ = 100_000
 
 
 class AutoSolver(Solver):
-    """HiGHS for small LPs, the first-order ``pdlp`` for large ones (see :data:`AUTO_NNZ`)."""
+    """HiGHS for small LPs; for large ones ``substitution`` where it applies, else ``pdlp`` (see
+    :data:`AUTO_NNZ`)."""
 
     name = "auto"
     capabilities = frozenset({"lp", "duals", "warm_start", "large_scale"})
@@ -71,13 +75,25 @@ class AutoSolver(Solver):
     def choose(self, lp: LinearProgram) -> Solver:
         if lp.K.nnz < AUTO_NNZ:
             return get_solver("highs")
-        backend = get_solver("pdlp")
+        from councilplan.solvers.substitution import NotApplicableError, substitution_system
+
+        name = "pdlp"
+        if _REGISTRY.get("substitution") is not None and _REGISTRY["substitution"].is_available():
+            try:
+                substitution_system(lp)  # signs and sparsity only: milliseconds at 10^4 goods
+                name = "substitution"
+            except NotApplicableError:
+                pass
+        backend = get_solver(name)
         backend.progress = self.progress  # type: ignore[attr-defined]
         return backend
 
     def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:
         backend = self.choose(lp)
+        if backend.name == "substitution":  # an uncertified crash must not slow pdlp down
+            options = replace(options, extra={**options.extra, "warm_fallback": False})
         res = backend.solve_lp(lp, options)
-        res.extra["backend"] = backend.name
-        res.message = f"auto → {backend.name}: {res.message}".rstrip(": ")
+        res.extra.setdefault("backend", backend.name)
+        via = f"{backend.name} → {res.extra['backend']}" if res.extra["backend"] != backend.name else backend.name
+        res.message = f"auto → {via}: {res.message}".rstrip(": ")
         return res

@@ -58,7 +58,9 @@ tolerance of wage probes; a basis that closes a bracket or is returned is solved
 ``leontief_tol``), ``kelley`` (True: cutting planes where regula falsi stalls), ``value_sweeps`` (Bellman
 sweeps before policy iteration, 50), ``max_flips`` (1: a technique that left the saturated set
 that often stays in the policy over its capacity instead of cycling; the certificate counts the
-excess as a primal residual).
+excess as a primal residual), ``warm_fallback`` (True: ``pdlp`` starts from the uncertified pair;
+False: from ``options.warm_start`` as if called directly, which ``auto`` uses so that it never costs
+more than the crash over plain ``pdlp``).
 """
 
 from __future__ import annotations
@@ -537,7 +539,8 @@ class SubstitutionSolver(Solver):
                                 message=f"non-substitution: {method.sweeps} Bellman sweeps, {method.rounds} policy "
                                         f"rounds, {method.solves} Leontief solves, {method.probes} wage probes "
                                         f"({seconds:.2f}s)")
-            warm = (x, y)
+            if bool(options.extra.get("warm_fallback", True)):
+                warm = (x, y)
             worst = max(cert.primal_residual, cert.dual_residual, cert.gap)
             note = f"non-substitution crash not certified ({worst:.1e}{'; ' + method.note if method.note else ''}); "
         except (NotApplicableError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
