@@ -72,13 +72,15 @@ def test_two_binding_limits_certified_through_pdlp_with_fewer_iterations() -> No
     # and pdlp starts from its point
     pe = planted_economy(300, seed=5, resources=2)
     lp = build_problem(pe.economy, "min-labour")
-    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-5))
+    # the wage search now settles this economy by itself: one probe per side limit
+    # (``max_probes``) leaves the bracket open, so pdlp must finish from its point
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-5, extra={"max_probes": 1}))
     assert res.status is Status.OPTIMAL, res.message
+    assert res.extra["backend"] == "pdlp", res.message
     assert certify(lp, res.x, res.row_dual).within(1e-5)
     assert certify(lp, res.x, res.row_dual).primal_objective == pytest.approx(pe.objective, rel=1e-3)
-    if res.extra.get("backend") == "pdlp":
-        cold = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-5))
-        assert res.iterations < cold.iterations
+    cold = PDLPSolver().solve_lp(lp, SolveOptions(tol=1e-5))
+    assert res.iterations < cold.iterations
 
 
 def test_other_lps_go_to_pdlp() -> None:
@@ -102,23 +104,36 @@ def test_infeasible_limits_never_optimal() -> None:
 
 
 def test_capacity_of_the_only_technique_binds() -> None:
-    # good 0 made by one process with a capacity that binds: no technique sets its price,
-    # so the pair is not a policy basis; the answer is still certified (through pdlp)
+    # good 0 made by one process whose capacity is exactly what the targets need: it binds,
+    # no technique sets the price of good 0, and the answer is still optimal and certified
+    e = random_economy(30, seed=3, alt_share=0.0, feasible_targets=True)
+    lp0 = build_problem(e, "min-labour")
+    x0 = get_solver("highs").solve_lp(lp0, SolveOptions()).x
+    cap = pd.Series(np.inf, index=e.processes.index)
+    cap.iloc[0] = x0[0]
+    lp = build_problem(e.replace(capacity=cap), "min-labour")
+    h = get_solver("highs").solve_lp(lp, SolveOptions())
+    assert h.status is Status.OPTIMAL, h.message
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-6))
+    assert res.status is Status.OPTIMAL, res.message
+    assert certify(lp, res.x, res.row_dual).within(1e-6)
+    assert certify(lp, res.x, res.row_dual).primal_objective == pytest.approx(
+        certify(lp, h.x, h.row_dual).primal_objective, rel=1e-4)
+    assert res.x[0] == pytest.approx(cap.iloc[0], rel=1e-6)  # the capacity binds
+    assert h.x[0] == pytest.approx(cap.iloc[0], rel=1e-6)
+
+
+def test_capacity_of_the_only_technique_below_need_never_optimal() -> None:
+    # the same capacity a little below what the targets need: no other technique makes up the rest
     e = random_economy(30, seed=3, alt_share=0.0, feasible_targets=True)
     lp0 = build_problem(e, "min-labour")
     x0 = get_solver("highs").solve_lp(lp0, SolveOptions()).x
     cap = pd.Series(np.inf, index=e.processes.index)
     cap.iloc[0] = 0.999 * x0[0]
     lp = build_problem(e.replace(capacity=cap), "min-labour")
-    h = get_solver("highs").solve_lp(lp, SolveOptions())
+    assert get_solver("highs").solve_lp(lp, SolveOptions()).status is Status.INFEASIBLE
     res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-6))
-    if h.status is Status.OPTIMAL:
-        assert res.status is Status.OPTIMAL, res.message
-        assert certify(lp, res.x, res.row_dual).within(1e-6)
-        assert certify(lp, res.x, res.row_dual).primal_objective == pytest.approx(
-            certify(lp, h.x, h.row_dual).primal_objective, rel=1e-4)
-    else:
-        assert res.status is not Status.OPTIMAL
+    assert res.status is not Status.OPTIMAL
 
 
 @pytest.mark.parametrize("size", [50, 300])
