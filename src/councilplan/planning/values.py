@@ -1,7 +1,8 @@
 """Labour values by kind: ``v = l (I - A)^{-1}`` and its activity-analysis twin.
 
 * Square (Leontief) economies: one sparse transpose solve ``(I - A)ᵀ vₖ = lₖ``
-  per labour kind (:func:`councilplan.model.iomath.labour_values`; above
+  per labour kind, solved as the balance ``(I - Aᵀ) vₖ = lₖ`` of ``Aᵀ``
+  (:func:`councilplan.model.iomath.gross_output`; above
   ``ITERATIVE_GOODS`` goods the iterative Leontief path of
   :mod:`councilplan.solvers.leontief`, which never factorises).
 * Alternative techniques without joint production (every process makes one
@@ -38,6 +39,7 @@ from councilplan.model import iomath
 from councilplan.model.economy import Economy
 from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Solver
+from councilplan.solvers.substitution import group_argmin
 
 #: above this many goods, Leontief systems are solved iteratively (BiCGSTAB), not by sparse LU: the LU
 #: of a random sparse ``I - A`` fills in (10^4 goods: minutes by LU, 0.1 s by BiCGSTAB)
@@ -49,16 +51,16 @@ class ValuationError(ValueError):
     """Labour values do not exist for this technology (it cannot produce a surplus)."""
 
 
-def _values_of(A_S: sp.spmatrix, rhs: np.ndarray) -> np.ndarray:
-    """Solve ``(I - A_S)ᵀ V = rhs`` for ``rhs`` of shape (n,) or (k, n); LU when small, else iterative."""
+def _values_of(At: sp.spmatrix, rhs: np.ndarray) -> np.ndarray:
+    """Values ``V`` with ``(I - A)ᵀ V = rhs``, given ``At = Aᵀ`` (so it is the balance ``(I - At) V = rhs``),
+    for ``rhs`` of shape (n,) or (k, n); LU when small, else iterative (no transposed copy either way)."""
     R = np.atleast_2d(rhs)
-    n = A_S.shape[0]
-    if n <= ITERATIVE_GOODS:
-        V = np.atleast_2d(iomath.labour_values(A_S, R))
+    if At.shape[0] <= ITERATIVE_GOODS:
+        V = np.atleast_2d(iomath.gross_output(At, R.T).T)
     else:
         from councilplan.solvers import leontief
 
-        V = np.vstack([leontief.labour_values(A_S, r, tol=1e-12, maxiter=2_000).x for r in R])
+        V = np.vstack([leontief.gross_output(At, r, tol=1e-12, maxiter=2_000).x for r in R])
     return V if rhs.ndim == 2 else V[0]
 
 
@@ -72,6 +74,8 @@ class NonSubstitution:
     #: policy evaluations (Leontief solves) and value-iteration sweeps used
     evaluations: int
     sweeps: int
+    #: ``Ãᵀ`` of the chosen techniques: row ``g`` holds the inputs of good ``g``'s technique per unit made
+    policy: sp.csr_matrix
 
 
 def single_output(B: sp.spmatrix) -> tuple[np.ndarray, np.ndarray] | None:
@@ -83,8 +87,12 @@ def single_output(B: sp.spmatrix) -> tuple[np.ndarray, np.ndarray] | None:
     return Bc.indices.astype(np.int64), Bc.data.astype(np.float64)
 
 
-def nonsubstitution_values(A: sp.spmatrix, B: sp.spmatrix, l: np.ndarray, *, rtol: float = 1e-10,
-                           max_evaluations: int = 200, max_sweeps: int = 10_000) -> NonSubstitution:
+#: policy iteration's defaults: relative improvement that switches a technique, Leontief solves, sweeps
+RTOL, MAX_EVALUATIONS, MAX_SWEEPS = 1e-10, 200, 10_000
+
+
+def nonsubstitution_values(A: sp.spmatrix, B: sp.spmatrix, l: np.ndarray, *, rtol: float = RTOL,
+                           max_evaluations: int = MAX_EVALUATIONS, max_sweeps: int = MAX_SWEEPS) -> NonSubstitution:
     """Labour values of a technology without joint production, by policy iteration.
 
     ``A`` (goods × processes) uses, ``B`` makes (one good per process), ``l`` the
@@ -95,14 +103,21 @@ def nonsubstitution_values(A: sp.spmatrix, B: sp.spmatrix, l: np.ndarray, *, rto
     out = single_output(B)
     if out is None:
         raise ValueError("non-substitution values need every process to make exactly one good")
-    good, b = out
-    n = B.shape[0]
+    return _policy_iteration(A, *out, l, B.shape[0], rtol=rtol, max_evaluations=max_evaluations,
+                             max_sweeps=max_sweeps)
+
+
+def _policy_iteration(A: sp.spmatrix, good: np.ndarray, b: np.ndarray, l: np.ndarray, n: int, *,
+                      rtol: float = RTOL, max_evaluations: int = MAX_EVALUATIONS,
+                      max_sweeps: int = MAX_SWEEPS) -> NonSubstitution:
+    """:func:`nonsubstitution_values` once ``good`` (made by each process) and ``b`` (how much) are known."""
     lj = np.asarray(l, dtype=np.float64).ravel() / b
     AT = (sp.diags(1.0 / b) @ sp.csr_matrix(A, dtype=np.float64).T).tocsr()  # row j: A_{·j}ᵀ / b_j
     made = np.bincount(good, minlength=n)
     if (made == 0).any():
         raise ValuationError(f"labour values do not exist: {int((made == 0).sum())} good(s) are made by no "
                              "process, so the technology cannot produce one unit of every good")
+    order = np.argsort(good, kind="stable")
     first = np.r_[0, np.cumsum(made)[:-1]]
 
     def cost(v: np.ndarray) -> np.ndarray:
@@ -111,12 +126,12 @@ def nonsubstitution_values(A: sp.spmatrix, B: sp.spmatrix, l: np.ndarray, *, rto
 
     def cheapest(c: np.ndarray) -> np.ndarray:
         """The cheapest process of each good (the first of equals)."""
-        return np.lexsort((c, good))[first]
+        return group_argmin(c, order, first)
 
     def evaluate(S: np.ndarray) -> np.ndarray | None:
         """``(I - A_S)ᵀ v = l_S``, or ``None`` when the choice ``S`` is not productive."""
         try:
-            v = _values_of(sp.csr_matrix(AT[S].T), lj[S])
+            v = _values_of(AT[S], lj[S])
         except (RuntimeError, ValueError, ArithmeticError):
             return None
         scale = max(float(np.abs(v).max(initial=0.0)), 1.0)
@@ -154,7 +169,7 @@ def nonsubstitution_values(A: sp.spmatrix, B: sp.spmatrix, l: np.ndarray, *, rto
     slack = c - v[good]
     if slack.min() < -1e-7 * (1.0 + float(np.abs(v).max())):
         raise ValuationError("labour values could not be certified (reduced costs below zero)")
-    return NonSubstitution(v, S, evaluations, sweeps)
+    return NonSubstitution(v, S, evaluations, sweeps, sp.csr_matrix(AT[S]))
 
 
 def labour_values(economy: Economy, solver: str | Solver = "highs", method: Method = "auto") -> pd.DataFrame:
@@ -166,18 +181,17 @@ def labour_values(economy: Economy, solver: str | Solver = "highs", method: Meth
     """
     kinds = list(economy.labour_kinds)
     if economy.is_square() and method == "auto":
-        V = np.atleast_2d(_values_of(economy.A, economy.L.toarray()))
+        V = np.atleast_2d(_values_of(economy.A.T, economy.L.toarray()))
         out = pd.DataFrame(V.T, index=economy.goods.index, columns=kinds)
         out["total"] = out[kinds].sum(axis=1)
         return out
     made = single_output(economy.B) if method != "lp" else None
     if made is not None:
-        ns = nonsubstitution_values(economy.A, economy.B, np.asarray(economy.L.sum(axis=0)).ravel())
-        b = made[1]
+        good, b = made
+        ns = _policy_iteration(economy.A, good, b, np.asarray(economy.L.sum(axis=0)).ravel(), economy.n_goods)
         S = ns.techniques
-        A_S = sp.csr_matrix(economy.A.tocsc()[:, S] @ sp.diags(1.0 / b[S]))
         Lk = economy.L.tocsc()[:, S].toarray() / b[S]
-        V = np.atleast_2d(_values_of(A_S, Lk)) if kinds else np.zeros((0, economy.n_goods))
+        V = np.atleast_2d(_values_of(ns.policy, Lk)) if kinds else np.zeros((0, economy.n_goods))
         out = pd.DataFrame(V.T, index=economy.goods.index, columns=kinds)
         out["total"] = ns.values
         return out
