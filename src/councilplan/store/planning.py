@@ -47,6 +47,7 @@ from councilplan.democracy import (
     get_rule,
 )
 from councilplan.democracy.costs import remember_labour_values
+from councilplan.democracy.rules import ballot_rules
 from councilplan.model.economy import Economy
 from councilplan.planning import Plan, plan
 from councilplan.planning.problem import build_problem
@@ -230,10 +231,10 @@ def aggregate(session: Session, rnd: RoundRow, economy: Economy, previous: Plan 
 
 def stored_votes(session: Session, rnd: RoundRow, rows: Sequence[ProposalRow], councils: dict[int, CouncilRow]
                  ) -> list[Vote]:
-    """The round's stored ballots as domain votes, for the rules that take ballots (``cumulative``;
+    """The round's stored ballots as domain votes, for the rules that take ballots (``takes_ballots``;
     empty for the others). Votes for proposals withdrawn since the ballot was cast are left out (a
     council left with no vote then gets the default ballot); every other vote was checked when cast."""
-    if rnd.rule != "cumulative":
+    if rnd.rule not in ballot_rules():
         return []
     active = {p.id for p in rows if p.kind == ProposalKind.CONSUMER.value and p.council_id in councils}
     voters = {c.id for c in councils.values() if c.kind != CouncilKind.WORKPLACE.value}

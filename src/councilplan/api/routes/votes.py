@@ -20,6 +20,7 @@ from councilplan.api.deps import (
 )
 from councilplan.api.schemas import BallotCast, BallotPublic
 from councilplan.democracy import POINTS_BUDGET, ProposalError, ProposalIssue, ProposalKind, Vote
+from councilplan.democracy.rules import ballot_rules
 from councilplan.democracy.rules.cumulative import vote_issues
 from councilplan.store import crud
 from councilplan.store.planning import domain_council
@@ -27,8 +28,6 @@ from councilplan.store.tables import CouncilRow, ProposalRow, RoundRow, VoteRow
 
 router = APIRouter(tags=["votes"])
 
-#: the rules that count stored ballots (the others aggregate proposals only)
-BALLOT_RULES = ("cumulative",)
 
 
 def _ballot(round_id: int, council_id: int, rows: Sequence[VoteRow]) -> BallotPublic:
@@ -61,9 +60,9 @@ def cast_ballot(round_id: int, body: BallotCast, session: SessionDep, actor: Cur
     authorize(actor, "votes.cast", economy_id=rnd.economy_id, council_id=council_id)
     if actor.council.kind == crud.BOARD:
         raise HTTPException(403, "the facilitation board casts no ballots; consumer and regional councils do")
-    if rnd.rule not in BALLOT_RULES:
+    if rnd.rule not in ballot_rules():
         raise crud.ConflictError(f"round {rnd.id} aggregates with the rule '{rnd.rule}', which counts no ballots; "
-                                 f"ballots are cast in rounds of: {', '.join(BALLOT_RULES)}")
+                                 f"ballots are cast in rounds of: {', '.join(ballot_rules())}")
     rnd = crud.lock_round(session, round_id, shared=True)
     crud.ensure_open(rnd)
     proposals = session.execute(select(ProposalRow.id).where(

@@ -4,11 +4,12 @@ from councilplan.democracy.rules.base import (
     PROPERTIES,
     AggregationRule,
     available_rules,
+    ballot_rules,
     get_rule,
     register_rule,
 )
 
-__all__ = ["PROPERTIES", "AggregationRule", "available_rules", "get_rule", "register_rule"]
+__all__ = ["PROPERTIES", "AggregationRule", "available_rules", "ballot_rules", "get_rule", "register_rule"]
 
 from councilplan.democracy.rules import (  # noqa: F401  (registers)
     cumulative,

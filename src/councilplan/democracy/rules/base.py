@@ -58,6 +58,8 @@ class AggregationRule(ABC):
     name: ClassVar[str]
     properties: ClassVar[tuple[str, ...]] = ()
     summary: ClassVar[str] = ""
+    #: whether :meth:`aggregate` counts councils' stored ballots (``votes``); the others ignore them
+    takes_ballots: ClassVar[bool] = False
 
     @abstractmethod
     def aggregate(
@@ -101,6 +103,13 @@ def available_rules() -> list[str]:
     from councilplan.democracy import rules as _  # noqa: F401  (registers the built-in rules)
 
     return sorted(_RULES)
+
+
+def ballot_rules() -> list[str]:
+    """Names of the registered rules that count stored ballots."""
+    from councilplan.democracy import rules as _  # noqa: F401
+
+    return sorted(n for n, cls in _RULES.items() if cls.takes_ballots)
 
 
 def get_rule(name: str, **params: Any) -> AggregationRule:

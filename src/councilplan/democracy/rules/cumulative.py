@@ -123,12 +123,12 @@ class Cumulative(AggregationRule):
 
     name = "cumulative"
     properties = ("anonymity", "budget-feasibility", "points-monotonicity")
+    takes_ballots = True
     summary = ("each council spreads an equal budget of points over proposals; proposals are funded by "
                "population-weighted points, most first, while they fit the capacity vector")
 
     def __init__(self, cost: Literal["labour", "shadow"] = "labour", points_budget: float = POINTS_BUDGET) -> None:
-        if cost not in ("labour", "shadow"):
-            raise ValueError(f"cost must be 'labour' or 'shadow', got {cost!r}")
+        self.pricing = EqualShares(cost=cost)  # prices proposals over the capacity vector; checks ``cost``
         self.cost, self.points_budget = cost, points_budget
 
     def aggregate(self, proposals: Sequence[Proposal], councils: Mapping[str, Council] | Iterable[Council],
@@ -139,7 +139,7 @@ class Cumulative(AggregationRule):
         if issues:
             raise ProposalError(issues, source="the votes")
         goods = economy.goods.index
-        pr = EqualShares(cost=self.cost).priced(proposals, cm, economy, plan)
+        pr = self.pricing.priced(proposals, cm, economy, plan)
         D, pc, dims, C, voters, cost_mat = pr.D, pr.pc, pr.dims, pr.C, pr.voters, pr.cost_mat
         pop = np.array([c.weight for c in voters], dtype=float)
         share = pop / pop.sum() if len(voters) else pop
