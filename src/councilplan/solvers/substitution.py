@@ -323,7 +323,7 @@ class _Method:
         lo = float(step[down].max()) if down.any() else -math.inf
         return B.mu[k] + min(lo, 0.0), B.mu[k] + max(hi, 0.0), dlam
 
-    def wages(self, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def wages(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Side prices by bracketing (module docstring); returns ``(x, λ, μ)``."""
         st = self.st
         p = st.G.shape[0]
@@ -523,7 +523,7 @@ class SubstitutionSolver(Solver):
             st = substitution_system(lp)
             method = _Method(st, options)
             try:
-                x, lam, mu = method.wages(options.tol)
+                x, lam, mu = method.wages()
             finally:
                 extra = {"leontief_solves": method.solves, "policy_rounds": method.rounds, "probes": method.probes,
                          "bellman_sweeps": method.sweeps}
