@@ -28,20 +28,14 @@ Two interchangeable cores hold the state of the dual BiCG iteration (gross outpu
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+from councilplan.solvers._pdhg_kernels import dot
 
 _FUNCS: dict[str, Any] = {}
-
-
-def _einsum_dot(a: np.ndarray, b: np.ndarray) -> float:
-    """``aᵀb`` without BLAS (a threaded BLAS spin-waits for busy cores on a shared machine)."""
-    return float(np.einsum("i,i->", a, b))
 
 
 class NumpyCore:
@@ -62,7 +56,7 @@ class NumpyCore:
     def fused(self) -> float:
         np.subtract(self.p, self.A @ self.p, out=self.q)
         np.subtract(self.pt, self.A.T @ self.pt, out=self.qt)
-        return _einsum_dot(self.pt, self.q)
+        return dot(self.pt, self.q)
 
     def update(self, alpha: float, step: bool = True) -> tuple[float, float, float]:
         for acc, d in ((self.x, self.p), (self.v, self.pt)) if step else ():
@@ -72,7 +66,7 @@ class NumpyCore:
             np.multiply(d, alpha, out=self._tmp)
             acc -= self._tmp
         np.multiply(self.dinv, self.rt, out=self._tmp)
-        return _einsum_dot(self.r, self.r), _einsum_dot(self.rt, self.rt), _einsum_dot(self.r, self._tmp)
+        return dot(self.r, self.r), dot(self.rt, self.rt), dot(self.r, self._tmp)
 
     def direction(self, beta: float) -> None:
         for d, res in ((self.p, self.r), (self.pt, self.rt)):

@@ -66,7 +66,6 @@ array([1000., 2000.])
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import time
 from dataclasses import dataclass
@@ -75,8 +74,10 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from councilplan.solvers._pdhg_kernels import HAVE_NUMBA
+from councilplan.solvers._pdhg_kernels import dot as _dot
+
 Method = Literal["auto", "gauss-seidel", "jacobi", "bicgstab"]
-HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 class NotProductiveError(ValueError):
@@ -152,11 +153,6 @@ def _residual(A: sp.csr_matrix, b: np.ndarray, x: np.ndarray, transpose: bool) -
     Ax = A.T @ x if transpose else A @ x
     r = b - x + Ax
     return math.sqrt(_dot(r, r))
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """``aᵀb`` without BLAS (a threaded BLAS spin-waits for busy cores on a shared machine)."""
-    return float(np.einsum("i,i->", a, b))
 
 
 def _bicgstab(M: sp.csr_matrix, b: np.ndarray, x: np.ndarray, diag: np.ndarray, *, transpose: bool,
