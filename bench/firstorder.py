@@ -136,14 +136,20 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
     jobs = [(b, s) for s in a.sizes.split(",") if s for b in a.backends.split(",") if b]
     jobs += [("leontief", s) for s in a.leontief_sizes.split(",") if s]
+    highs_by_size: dict[str, dict[str, object]] = {}  # HiGHS solves each size's LP once, for every backend row
     for kind, s in jobs:
-        cmd = [sys.executable, __file__, "--one", kind, s, "--tol", str(a.tol), "--highs-limit", str(a.highs_limit),
+        reuse = highs_by_size.get(s) if kind != "leontief" else None
+        limit = 0 if reuse is not None else a.highs_limit
+        cmd = [sys.executable, __file__, "--one", kind, s, "--tol", str(a.tol), "--highs-limit", str(limit),
                "--seed", str(a.seed), "--pdlp-algorithm", a.pdlp_algorithm]
         p = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if p.returncode != 0:
             print(f"| {kind} | {s} | failed: {p.stderr.strip().splitlines()[-1] if p.stderr else p.returncode} |")
             continue
-        print(_fmt_row(json.loads(p.stdout.strip().splitlines()[-1])), flush=True)
+        row = json.loads(p.stdout.strip().splitlines()[-1])
+        if kind != "leontief" and reuse is None and "highs_s" in row:
+            highs_by_size[s] = {k: v for k, v in row.items() if k.startswith("highs_")}
+        print(_fmt_row({**row, **(reuse or {})}), flush=True)
 
 
 if __name__ == "__main__":
