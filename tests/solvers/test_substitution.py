@@ -13,6 +13,7 @@ from councilplan.solvers import PDLPSolver, SolveOptions, Status, certify, get_s
 from councilplan.solvers.substitution import (
     NotApplicableError,
     SubstitutionSolver,
+    combine,
     group_argmin,
     substitution_system,
 )
@@ -53,6 +54,37 @@ def test_wage_search_settings_still_certified(extra: dict[str, object]) -> None:
     assert res.extra["method"] == "non-substitution", res.message
     assert certify(lp, res.x, res.row_dual).within(1e-7)
     assert res.extra["probes"] >= 1
+
+
+@pytest.mark.parametrize(("size", "seed"), [(2000, 0), (3000, 1), (3000, 2)])
+def test_wage_search_stops_at_the_tolerance_with_fewer_probes(size: int, seed: int) -> None:
+    # Kelley's gap between the two bracket ends bounds the error: the search stops once it is within
+    # gap_stop · tol, with fewer probes than the exact bracket (gap_stop=0), and the objective still
+    # agrees with the planted optimum to 1e-4
+    pe = planted_economy(size, seed=seed)
+    lp = build_problem(pe.economy, "min-labour")
+    early = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4))
+    exact = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4, extra={"gap_stop": 0}))
+    for res in (early, exact):
+        assert res.status is Status.OPTIMAL and res.extra["method"] == "non-substitution", res.message
+    cert = certify(lp, early.x, early.row_dual)
+    assert cert.within(1e-4)
+    assert cert.gap <= 0.25e-4 * (1 + 1e-9)
+    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
+    assert cert.dual_objective <= pe.objective * (1 + 1e-9)  # a lower bound: the dual is feasible
+    assert early.extra["probes"] < exact.extra["probes"]
+    assert certify(lp, exact.x, exact.row_dual).gap < 1e-9
+
+
+def test_combination_of_two_ends_stays_between_them() -> None:
+    u = 0.1 + np.arange(7) / 3.0
+    xa = np.array([u[0], u[1], 0.0, 2.0, u[4], 1.0, u[6]])
+    xb = np.array([u[0], 0.5, 1.0, 2.0, u[4], 3.0, u[6]])
+    for theta in np.linspace(0.0, 1.0, 13):
+        x = combine(float(theta), xa, xb)
+        assert np.all(x >= np.minimum(xa, xb)) and np.all(x <= np.maximum(xa, xb))
+        assert x[0] == u[0] and x[4] == u[4] and x[6] == u[6]  # exactly, no rounding above a capacity
+        np.testing.assert_allclose(x, theta * xa + (1 - theta) * xb, rtol=1e-15, atol=1e-15)
 
 
 def test_agrees_with_highs_on_random_economies() -> None:

@@ -47,14 +47,18 @@ not (regula falsi on the use, Kelley's cutting plane on the Lagrangian where tha
 stalls). A probe starts from the nearer end's basis with its prices moved along
 ``∂λ/∂μ_k`` (exact for that basis: no price solve) and is solved loosely
 (``probe_tol``); the bases that close the bracket are solved again tightly. When the two intervals touch at ``μ*`` both bases are optimal there and
-the convex combination that uses exactly ``g_k`` is optimal for the LP.
+the convex combination that uses exactly ``g_k`` is optimal for the LP. The search stops sooner,
+on Kelley's gap: that combination costs ``P = θ cᵀx_a + (1-θ) cᵀx_b``, the value at which the two
+ends' tangent lines of the concave Lagrangian ``φ(μ_k)`` cross, and the better end's ``φ`` is a lower
+bound ``D``; once ``(P - D) / (1 + |P| + |D|) ≤ gap_stop · tol`` (the certificate's gap) the
+combination, with the better end's prices, is returned (10^5 planted goods: 4 probes instead of 10).
 
 The pair ``x``, ``y = (λ, -μ)`` is then judged by :func:`~councilplan.solvers.base.certify`;
 within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
 (:attr:`SolveOptions.warm_start`) and certifies its own answer. Options in
 ``SolveOptions.extra``: ``max_rounds`` (policy rounds per subproblem, 60),
-``max_probes`` (per side limit, 60), ``leontief_tol`` (1e-10), ``probe_tol`` (1e-7: the Leontief
-tolerance of wage probes; a basis that closes a bracket or is returned is solved again at
+``max_probes`` (per side limit, 60), ``leontief_tol`` (1e-10), ``gap_stop`` (0.25; 0: bracket
+exactly), ``probe_tol`` (``min(1e-7, 1e-3 tol)``: the Leontief tolerance of wage probes; a basis that closes a bracket or is returned is solved again at
 ``leontief_tol``), ``kelley`` (True: cutting planes where regula falsi stalls), ``value_sweeps`` (Bellman
 sweeps before policy iteration, 50), ``max_flips`` (1: a technique that left the saturated set
 that often stays in the policy over its capacity instead of cycling; the certificate counts the
@@ -184,7 +188,10 @@ class _Method:
         self.max_rounds = int(ex.get("max_rounds", 60))
         self.max_probes = int(ex.get("max_probes", 60))
         self.ltol = float(ex.get("leontief_tol", 1e-10))
-        self.probe_tol = max(float(ex.get("probe_tol", 1e-7)), self.ltol)
+        self.tol = float(options.tol)
+        # by default loose enough to be cheap, tight enough that the certificate at ``tol`` sees no solve error
+        self.probe_tol = max(float(ex.get("probe_tol", min(1e-7, 1e-3 * self.tol))), self.ltol)
+        self.gap_stop = float(ex.get("gap_stop", 0.25))  # stop the bracket at this share of tol (0: exact)
         self.kelley = bool(ex.get("kelley", True))
         self.tol_now = self.ltol  # probes run at probe_tol, every basis that is kept is re-solved at ltol
         self.NT = st.N.T.tocsr()
@@ -366,8 +373,9 @@ class _Method:
             lo, hi, dlam = self.interval(Bp, k)
             use = st.G @ Bp.x
             # the Lagrangian of this basis as a line in μ_k: value + μ_k (use_k - g_k)
-            value = float(st.c @ Bp.x + Bp.mu @ (use - st.g) - Bp.mu[k] * (use[k] - gk))
-            return _Probe(Bp, float(use[k]), lo, hi, dlam, value)
+            cost = float(st.c @ Bp.x)
+            value = cost + float(Bp.mu @ (use - st.g) - Bp.mu[k] * (use[k] - gk))
+            return _Probe(Bp, float(use[k]), lo, hi, dlam, value, cost)
 
         def probe(muk: float, near: _Probe) -> _Probe:
             """Solve at ``μ_k = muk`` from ``near``'s basis, its prices moved along ``∂λ/∂μ_k``."""
@@ -379,6 +387,23 @@ class _Method:
 
         def done(q: _Probe) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
             return q.basis, q.basis.x, q.basis.lam, q.basis.mu
+
+        def close_enough(a: _Probe, bb: _Probe) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray] | None:
+            """Kelley's gap: the combination of the two ends that uses exactly ``g_k`` costs
+            ``P = θ cᵀx_a + (1-θ) cᵀx_b`` (the value where the two tangent lines cross), the better
+            end's Lagrangian ``D = max φ(μ_a), φ(μ_b)`` bounds the optimum from below; within
+            ``gap_stop · tol`` (relative, as :func:`certify` measures it) that pair is returned."""
+            if self.gap_stop <= 0:
+                return None
+            theta = (gk - bb.use) / (a.use - bb.use)
+            P = theta * a.cost + (1 - theta) * bb.cost
+            phi = [q.value + q.basis.mu[k] * (q.use - gk) for q in (a, bb)]
+            D = max(phi)
+            if (P - D) / (1.0 + abs(P) + abs(D)) > self.gap_stop * self.tol:
+                return None
+            end = a if phi[0] >= phi[1] else bb
+            x = combine(theta, a.basis.x, bb.basis.x)
+            return end.basis, x, end.basis.lam, end.basis.mu
 
         def tight(q: _Probe) -> _Probe:
             """``q`` re-solved at ``leontief_tol`` (from its own basis), and every probe after it."""
@@ -441,6 +466,9 @@ class _Method:
         # at the kink between them when no other basis lies in the gap
         fa, fb, side, kelley = a.use - gk, bb.use - gk, 0, False
         for _ in range(self.max_probes):
+            stop = close_enough(a, bb)
+            if stop is not None:
+                return stop
             gap = (bb.lo - a.hi) / max(abs(a.hi), abs(bb.lo), 1e-300)
             if gap <= 1e-9 and max(a.basis.tol, bb.basis.tol) <= self.ltol:
                 break
@@ -483,11 +511,17 @@ class _Method:
         # both bases are optimal at μ*: the combination that uses exactly g_k
         mstar = 0.5 * (a.hi + bb.lo)
         theta = (gk - bb.use) / (a.use - bb.use)
-        x = theta * a.basis.x + (1 - theta) * bb.basis.x
+        x = combine(theta, a.basis.x, bb.basis.x)
         lam = a.basis.lam + (mstar - a.basis.mu[k]) * a.dlam
         mu = a.basis.mu.copy()
         mu[k] = mstar
         return replace(bb.basis, mu=mu), x, lam, mu
+
+
+def combine(theta: float, xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
+    """``θ x_a + (1 - θ) x_b``, kept between the two (so a level both ends hold at a capacity ``u``
+    is ``u`` exactly, not ``u`` plus a rounding error the certificate would count)."""
+    return np.clip(theta * xa + (1 - theta) * xb, np.minimum(xa, xb), np.maximum(xa, xb))
 
 
 @dataclass
@@ -500,6 +534,7 @@ class _Probe:
     hi: float
     dlam: np.ndarray
     value: float  # its Lagrangian at μ_k = 0 (the line's intercept; slope use - g_k)
+    cost: float  # cᵀx
 
 
 # ------------------------------------------------------------------ solver
