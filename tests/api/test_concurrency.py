@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import Counter
 
+import httpx
+import pytest
 from apihelpers import Api, burst
+
+from councilplan.api import create_app
+from councilplan.api.app import SWITCH_INTERVAL
+from councilplan.api.server import running
+from councilplan.store.db import Database
 
 
 def test_thousand_simultaneous_submissions(api: Api, base_url: str) -> None:
@@ -46,3 +54,20 @@ def test_thousand_simultaneous_submissions(api: Api, base_url: str) -> None:
     assert w.events() == events_before + 1000
     assert api.ok("GET", f"/economies/{w.economy}/events/verify", w.admin)["ok"]
     print(f"1,100 simultaneous submissions (1,000 distinct) in {seconds:.2f} s")
+
+
+def test_server_start_up_sets_route_threads_and_gil_turns(database: Database) -> None:
+    # the app's lifespan runs once in the server's event loop: the route threads and the GIL's
+    # switch interval are set before the first request
+    import anyio.to_thread
+
+    app = create_app(database, migrate=False, threads=3)
+
+    async def limit() -> int:
+        return int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+    app.add_api_route("/_thread_limit", limit)
+    sys.setswitchinterval(0.005)
+    with running(app) as url:
+        assert httpx.get(f"{url}/_thread_limit").json() == 3
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)

@@ -73,6 +73,9 @@ def test_wage_search_stops_at_the_tolerance_with_fewer_probes(size: int, seed: i
     assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
     assert cert.dual_objective <= pe.objective * (1 + 1e-9)  # a lower bound: the dual is feasible
     assert early.extra["probes"] < exact.extra["probes"]
+    over = early.x > lp.col_upper * (1 + 1e-9)
+    assert early.extra["capacity_overruns"] == int(over.sum())
+    assert (early.extra["worst_overrun"] > 1) == bool(over.any())
     assert certify(lp, exact.x, exact.row_dual).gap < 1e-9
 
 

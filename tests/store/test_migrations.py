@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -83,3 +85,14 @@ def test_sqlite_is_wal_and_durable(tmp_path: object) -> None:
             assert s.execute(text("pragma foreign_keys")).scalar_one() == 1
     finally:
         db.dispose()
+
+
+def test_event_loop_pool_is_built_on_first_use(tmp_path: Path) -> None:
+    # CLI commands never read on a server's event loop: no second engine for them
+    db = Database(f"sqlite:///{tmp_path / 'loop.db'}")
+    assert db._loop_engine is None
+    with db.loop_session() as s:
+        assert s.execute(text("select 1")).scalar_one() == 1
+    assert db._loop_engine is not None and db._loop_engine is not db.engine
+    assert db.loop_session().bind is not None
+    db.dispose()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -85,25 +87,19 @@ ROUTE_THREADS = 4
 SWITCH_INTERVAL = 0.0005
 
 
-class ThreadLimit:
-    """ASGI middleware: on its first call in a server's event loop, sets the number of worker threads
-    and the GIL's switch interval (:data:`SWITCH_INTERVAL`) of the serving process."""
+def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up of a serving process: its worker threads for the route bodies and the GIL's switch
+    interval (:data:`SWITCH_INTERVAL`), set once in the server's event loop."""
 
-    def __init__(self, app: Any, threads: int) -> None:
-        self.app, self.threads = app, threads
-        self._loops: set[int] = set()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        import asyncio
-
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         import anyio.to_thread
 
-        loop = id(asyncio.get_running_loop())
-        if loop not in self._loops:
-            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
-            sys.setswitchinterval(SWITCH_INTERVAL)
-            self._loops.add(loop)
-        await self.app(scope, receive, send)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        yield
+
+    return lifespan
 
 
 def create_app(db: Database | str | None = None, *, migrate: bool = True,
@@ -116,6 +112,7 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     if migrate:
         database.upgrade()
     app = FastAPI(
+        lifespan=_lifespan(threads),
         title="councilplan",
         version=councilplan.__version__,
         summary="Councils propose, a rule aggregates, the engine plans, councils revise.",
@@ -137,7 +134,6 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     app.add_exception_handler(OperationalError, _busy)
     app.add_exception_handler(ValueError, _message(422, "value_error"))
     app.add_exception_handler(Exception, _internal)
-    app.add_middleware(ThreadLimit, threads=threads)
     return app
 
 
@@ -151,9 +147,14 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def app_from_env() -> FastAPI:
-    """An app on ``$COUNCILPLAN_DB``, already migrated: the factory each worker process of
-    ``councilplan serve --workers N`` calls."""
-    app = create_app(Database(), migrate=False)
+def serving_app(db: Database) -> FastAPI:
+    """The app a server process runs: on ``db``, already migrated, its start-up objects frozen."""
+    app = create_app(db, migrate=False)
     freeze_startup_objects()
     return app
+
+
+def app_from_env() -> FastAPI:
+    """:func:`serving_app` on ``$COUNCILPLAN_DB``: the factory each worker process of
+    ``councilplan serve --workers N`` calls."""
+    return serving_app(Database())

@@ -26,7 +26,7 @@ def running(app: FastAPI, host: str = "127.0.0.1", port: int | None = None, *,
 
     port = port or free_port(host)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                            lifespan="off", backlog=4096, limit_concurrency=None)
+                            lifespan="on", backlog=4096, limit_concurrency=None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"councilplan-api-{port}", daemon=True)
     thread.start()

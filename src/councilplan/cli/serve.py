@@ -91,7 +91,6 @@ def serve(
     """Serve the API: create or migrate the database, then listen (OpenAPI at /docs)."""
     import uvicorn
 
-    from councilplan.api import create_app
     from councilplan.store.db import Database
 
     database = Database(db)
@@ -112,11 +111,9 @@ def serve(
                       f"http://{host}:{port}/economies/{seeded['economy']}/rounds", soft_wrap=True, highlight=False)
     console.print(f"API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); Ctrl-C stops it")
     if workers == 1:
-        from councilplan.api.app import freeze_startup_objects
+        from councilplan.api.app import serving_app
 
-        app_ = create_app(database, migrate=False)
-        freeze_startup_objects()
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        uvicorn.run(serving_app(database), host=host, port=port, log_level="warning")
         return
     import os
 

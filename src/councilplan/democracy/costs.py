@@ -14,8 +14,6 @@ times these unit costs.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -31,29 +29,16 @@ if TYPE_CHECKING:
     from councilplan.planning.plan import Plan
 
 
-_known_values: dict[int, tuple[weakref.ref[Economy], pd.DataFrame]] = {}
-_known_lock = threading.Lock()
-
-
 def remember_labour_values(economy: Economy, values: pd.DataFrame | None) -> None:
-    """Labour values of ``economy``'s technology, known to the caller (a cache): :func:`unit_costs`
-    without a plan then skips the min-labour LP that general technologies need."""
-    if values is None:
-        return
-    key = id(economy)
-
-    def forget(_: object) -> None:
-        with _known_lock:
-            _known_values.pop(key, None)
-
-    with _known_lock:
-        _known_values[key] = (weakref.ref(economy, forget), values)
+    """Labour values of ``economy``'s technology, known to the caller: kept with the economy
+    (:attr:`Economy.derived`), so that :func:`unit_costs` without a plan skips the min-labour LP that
+    general technologies need."""
+    if values is not None:
+        economy.derived["labour_values"] = values
 
 
 def _known(economy: Economy) -> pd.DataFrame | None:
-    with _known_lock:
-        hit = _known_values.get(id(economy))
-    return hit[1] if hit is not None and hit[0]() is economy else None
+    return economy.derived.get("labour_values")
 
 
 def unit_costs(economy: Economy, plan: Plan | None = None) -> pd.DataFrame:
@@ -75,6 +60,7 @@ def unit_costs(economy: Economy, plan: Plan | None = None) -> pd.DataFrame:
             from councilplan.planning.values import labour_values
 
             lv = labour_values(economy)
+            remember_labour_values(economy, lv)
         for kind in kinds:
             if kind in lv.columns:
                 out[kind] = lv[kind].to_numpy()

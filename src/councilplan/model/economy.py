@@ -62,6 +62,10 @@ class Economy:
     capacity: pd.Series
     targets: pd.DataFrame
     meta: dict[str, str] = field(default_factory=dict)
+    #: results derived from this economy's numbers that callers may keep with it (``"labour_values"``:
+    #: labour values by good, see :func:`councilplan.democracy.costs.remember_labour_values`); never
+    #: compared, and :meth:`replace` starts a new, empty one
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ build
     @classmethod

@@ -32,7 +32,11 @@ def _status_map() -> dict[Any, Status]:
 
 
 class HighsSolver(Solver):
-    """HiGHS (dual simplex by default; ``extra={"solver": "ipm"}`` for interior point)."""
+    """HiGHS (dual simplex by default; ``extra={"solver": "ipm"}`` for interior point).
+
+    A simplex solve stopped by a time or iteration limit reports its objective as
+    ``LPResult.extra["dual_bound"]`` (a lower bound on the optimum of a minimisation
+    once dual simplex is in its phase 2, where it usually spends its time)."""
 
     name = "highs"
     capabilities = frozenset({"lp", "duals", "exact", "warm_start", "iis"})
@@ -104,6 +108,10 @@ class HighsSolver(Solver):
             sol = h.getSolution()
             if status_ is Status.OPTIMAL:
                 res.extra["basis"] = h.getBasis()
+            if status_ is not Status.OPTIMAL and info.ipm_iteration_count == 0 and info.simplex_iteration_count > 0:
+                # dual simplex stopped early: its objective is that of a dual feasible basis (of the
+                # presolved LP), a lower bound on the optimum once its phase 1 is over
+                res.extra["dual_bound"] = float(info.objective_function_value)
             if sol.value_valid:
                 res.x = np.asarray(sol.col_value, dtype=float)
                 res.row_dual = np.asarray(sol.row_dual, dtype=float) if sol.dual_valid else np.zeros(m)

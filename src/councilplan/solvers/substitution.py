@@ -62,7 +62,7 @@ exactly), ``probe_tol`` (``min(1e-7, 1e-3 tol)``: the Leontief tolerance of wage
 ``leontief_tol``), ``kelley`` (True: cutting planes where regula falsi stalls), ``value_sweeps`` (Bellman
 sweeps before policy iteration, 50), ``max_flips`` (1: a technique that left the saturated set
 that often stays in the policy over its capacity instead of cycling; the certificate counts the
-excess as a primal residual), ``warm_fallback`` (True: ``pdlp`` starts from the uncertified pair;
+excess as a primal residual and ``LPResult.extra`` reports ``capacity_overruns`` and ``worst_overrun``), ``warm_fallback`` (True: ``pdlp`` starts from the uncertified pair;
 False: from ``options.warm_start`` as if called directly, which ``auto`` uses so that it never costs
 more than the crash over plain ``pdlp``).
 """
@@ -567,7 +567,12 @@ class SubstitutionSolver(Solver):
             y[st.side_rows] = -mu
             cert = certify(lp, x, y)
             seconds = time.perf_counter() - t0
-            extra.update(method="non-substitution", seconds=seconds, certificate=cert.as_dict())
+            over = x > st.u * (1 + 1e-9)
+            extra.update(method="non-substitution", seconds=seconds, certificate=cert.as_dict(),
+                         # where policy iteration cycled (see max_flips): how many processes run above
+                         # their capacity, and the largest such level as a multiple of it
+                         capacity_overruns=int(over.sum()),
+                         worst_overrun=float((x[over] / st.u[over]).max()) if over.any() else 0.0)
             if cert.within(options.tol):
                 return LPResult(Status.OPTIMAL, x=x, row_dual=y, iterations=method.rounds,
                                 native_status="optimal", extra=extra,

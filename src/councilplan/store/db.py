@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from importlib import resources
 from typing import Any
 
@@ -109,13 +110,9 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write = sessionmaker(self.engine, expire_on_commit=False)
         read_options = {"sqlite_begin": "DEFERRED"} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+        self._read_options = read_options
         self._read = sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
-        # a small pool of its own for reads made on a server's event loop (the token look-up): the loop
-        # must never wait for a connection of the main pool, since the requests that hold those give
-        # them back on the loop (after their answer): with every connection held, the loop would wait
-        # for itself until the pool's timeout (200 requests/s stalled for a minute)
-        self._loop_engine = make_engine(self.url, pool_size=1, max_overflow=3, pool_timeout=5)
-        self._loop_read = sessionmaker(self._loop_engine.execution_options(**read_options), expire_on_commit=False)
+        self._loop_engine: Engine | None = None  # built by the first loop_session (servers only)
 
     def session(self, *, write: bool = True) -> Session:
         """A new session; on SQLite a writing one holds the write lock from its first statement, on
@@ -124,8 +121,19 @@ class Database:
 
     def loop_session(self) -> Session:
         """A reading session for code that runs on a server's event loop, from a pool of its own;
-        close it (or roll back) after its statement so that the connection goes back at once."""
+        close it (or roll back) after its statement so that the connection goes back at once.
+
+        The token look-up runs there. The loop must never wait for a connection of the main pool:
+        the requests that hold those give them back on the loop (after their answer), so with every
+        connection held the loop would wait for itself until the pool's timeout (200 requests/s
+        stalled for a minute). The small pool is built on first use (one event loop per server
+        process calls this; nothing else does)."""
         return self._loop_read()
+
+    @cached_property
+    def _loop_read(self) -> sessionmaker[Session]:
+        self._loop_engine = make_engine(self.url, pool_size=1, max_overflow=3, pool_timeout=5)
+        return sessionmaker(self._loop_engine.execution_options(**self._read_options), expire_on_commit=False)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -144,7 +152,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        self._loop_engine.dispose()
+        if self._loop_engine is not None:
+            self._loop_engine.dispose()
 
 
 # ---------------------------------------------------------------- migrations
