@@ -10,6 +10,7 @@ from councilplan.model.synthetic import random_economy
 from councilplan.planning.planted import planted_economy
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import PDLPSolver, SolveOptions, Status, certify, get_solver
+from councilplan.solvers.firstorder import Progress
 from councilplan.solvers.substitution import (
     NotApplicableError,
     SubstitutionSolver,
@@ -193,3 +194,39 @@ def test_halpern_option_passes_the_known_lps() -> None:
             cert = certify(case.lp, res.x, res.row_dual)
             assert cert.within(1e-6)
             assert cert.primal_objective == pytest.approx(case.objective, rel=1e-4, abs=1e-4)
+
+
+def test_progress_reports_and_ctrl_c_returns_the_point_so_far() -> None:
+    pe = planted_economy(2000, seed=0)
+    lp = build_problem(pe.economy, "min-labour")
+    seen: list[Progress] = []
+    full = SubstitutionSolver(progress=seen.append).solve_lp(lp, SolveOptions(tol=1e-4))
+    assert full.status is Status.OPTIMAL
+    assert len(seen) >= 3 and all(p.stage == "substitution" for p in seen)
+    assert [p.iteration for p in seen] == sorted(p.iteration for p in seen)  # policy rounds so far
+    assert seen[-1].gap <= 0.25e-4 * (1 + 1e-9)  # the last report is the answer's certificate
+    assert seen[-1].primal_objective == pytest.approx(certify(lp, full.x, full.row_dual).primal_objective)
+
+    calls: list[Progress] = []
+
+    def stop_at_third(p: Progress) -> None:
+        calls.append(p)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    res = SubstitutionSolver(progress=stop_at_third).solve_lp(lp, SolveOptions(tol=1e-4))
+    assert res.status is Status.INTERRUPTED, res.message
+    assert res.x is not None and res.row_dual is not None
+    cert = certify(lp, res.x, res.row_dual)
+    assert cert.gap == pytest.approx(calls[-1].gap, rel=1e-9)  # the point the third report showed
+    assert cert.dual_objective <= pe.objective * (1 + 1e-9)  # its prices still bound the optimum
+    assert res.extra["certificate"]["gap"] == pytest.approx(cert.gap)
+
+
+def test_time_limit_returns_the_point_so_far() -> None:
+    pe = planted_economy(2000, seed=0)
+    lp = build_problem(pe.economy, "min-labour")
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4, time_limit=1e-9))
+    assert res.status is Status.TIME_LIMIT, res.message
+    assert res.x is not None and res.extra["probes"] == 0  # stopped after the first subproblem
+    assert certify(lp, res.x, res.row_dual).dual_objective <= pe.objective * (1 + 1e-9)

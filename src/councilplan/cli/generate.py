@@ -67,15 +67,17 @@ def generate(
 
 def progress_solver(name: str, status: Any) -> str | Solver:
     """The backend called ``name``; first-order ones report progress on the Rich ``status`` line."""
-    if name not in ("pdlp", "auto"):
+    if name not in ("pdlp", "auto", "substitution"):
         return name
     from councilplan.solvers import get_solver
     from councilplan.solvers.firstorder import Progress
 
     def show(p: Progress) -> None:
-        status.update(f"{name}: iteration {p.iteration:,} ({p.seconds:.1f}s) · gap {p.gap:.1e} · primal residual "
+        work = (f"policy round {p.iteration:,}, wage probe {p.restarts}" if p.stage == "substitution"
+                else f"iteration {p.iteration:,}, restarts {p.restarts}")
+        status.update(f"{name} ({p.stage}): {work} ({p.seconds:.1f}s) · gap {p.gap:.1e} · primal residual "
                       f"{p.primal_residual:.1e} · dual residual {p.dual_residual:.1e} · objective "
-                      f"{p.primal_objective:.8g} · restarts {p.restarts} · Ctrl-C: best plan so far")
+                      f"{p.primal_objective:.8g} · Ctrl-C: best plan so far")
 
     backend = get_solver(name)
     backend.progress = show  # type: ignore[attr-defined]

@@ -78,6 +78,9 @@ class Progress:
     restarts: int
     step: float
     primal_weight: float
+    #: which method reports: ``"pdlp"`` (restarts, step, primal weight are its own) or ``"substitution"``
+    #: (iterations are policy rounds, restarts wage probes; step and primal weight are NaN)
+    stage: str = "pdlp"
 
     @property
     def kkt(self) -> float:

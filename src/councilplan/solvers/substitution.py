@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -79,11 +80,15 @@ import scipy.sparse as sp
 
 from councilplan.solvers import leontief
 from councilplan.solvers.base import LinearProgram, LPResult, SolveOptions, Solver, Status, certify
-from councilplan.solvers.firstorder import DEFAULT_TOL, PDLPSolver
+from councilplan.solvers.firstorder import DEFAULT_TOL, PDLPSolver, Progress
 
 
 class NotApplicableError(Exception):
     """The LP is not a Leontief substitution system, or the method got stuck on it."""
+
+
+class _OutOfTimeError(Exception):
+    """``SolveOptions.time_limit`` passed during the wage search."""
 
 
 # ------------------------------------------------------------------ structure
@@ -203,6 +208,15 @@ class _Method:
         self.rounds = 0
         self.probes = 0
         self.note = ""
+        #: the latest point (x, λ, μ): returned on Ctrl-C or at the time limit, and passed to ``on_point``
+        self.best: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.on_point: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
+
+    def offer(self, x: np.ndarray, lam: np.ndarray, mu: np.ndarray) -> None:
+        """Keep ``(x, λ, μ)`` as the point so far and show it (``on_point`` may raise to stop)."""
+        self.best = (x, lam, mu)
+        if self.on_point is not None:
+            self.on_point(x, lam, mu)
 
     # Leontief solves (warm from the last answer)
     def prices(self, At: sp.csr_matrix, e: np.ndarray, S: np.ndarray, v0: np.ndarray | None) -> np.ndarray:
@@ -338,6 +352,7 @@ class _Method:
         self.tol_now = self.probe_tol if p else self.ltol
         B = self.subproblem(mu, None)
         x, lam = B.x, B.lam
+        self.offer(x, lam, mu)
         if p == 0:
             return x, lam, mu
         for _ in range(3 * p + 4):
@@ -358,6 +373,7 @@ class _Method:
             except NotApplicableError as exc:
                 self.note = str(exc)
                 break
+            self.offer(x, lam, mu)
         else:
             self.note = "side prices did not settle"
         return x, lam, mu  # not settled: pdlp starts from here
@@ -393,16 +409,15 @@ class _Method:
             ``P = θ cᵀx_a + (1-θ) cᵀx_b`` (the value where the two tangent lines cross), the better
             end's Lagrangian ``D = max φ(μ_a), φ(μ_b)`` bounds the optimum from below; within
             ``gap_stop · tol`` (relative, as :func:`certify` measures it) that pair is returned."""
-            if self.gap_stop <= 0:
-                return None
             theta = (gk - bb.use) / (a.use - bb.use)
             P = theta * a.cost + (1 - theta) * bb.cost
             phi = [q.value + q.basis.mu[k] * (q.use - gk) for q in (a, bb)]
             D = max(phi)
-            if (P - D) / (1.0 + abs(P) + abs(D)) > self.gap_stop * self.tol:
-                return None
             end = a if phi[0] >= phi[1] else bb
             x = combine(theta, a.basis.x, bb.basis.x)
+            self.offer(x, end.basis.lam, end.basis.mu)
+            if self.gap_stop <= 0 or (P - D) / (1.0 + abs(P) + abs(D)) > self.gap_stop * self.tol:
+                return None
             return end.basis, x, end.basis.lam, end.basis.mu
 
         def tight(q: _Probe) -> _Probe:
@@ -557,16 +572,44 @@ class SubstitutionSolver(Solver):
         try:
             st = substitution_system(lp)
             method = _Method(st, options)
+
+            def row_dual(lam: np.ndarray, mu: np.ndarray) -> np.ndarray:
+                y = np.zeros(lp.shape[0])
+                y[st.goods_rows] = lam
+                y[st.side_rows] = -mu
+                return y
+
+            def on_point(x: np.ndarray, lam: np.ndarray, mu: np.ndarray) -> None:
+                elapsed = time.perf_counter() - t0
+                if self.progress is not None:
+                    c = certify(lp, x, row_dual(lam, mu))
+                    self.progress(Progress(method.rounds, elapsed, c.primal_residual, c.dual_residual, c.gap,
+                                           c.primal_objective, method.probes, math.nan, math.nan,
+                                           stage="substitution"))
+                if options.time_limit is not None and elapsed > options.time_limit:
+                    raise _OutOfTimeError
+
+            method.on_point = on_point
+            stopped: Status | None = None
             try:
                 x, lam, mu = method.wages()
+            except (KeyboardInterrupt, _OutOfTimeError) as exc:
+                if method.best is None:
+                    raise
+                stopped = Status.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else Status.TIME_LIMIT
+                x, lam, mu = method.best
             finally:
                 extra = {"leontief_solves": method.solves, "policy_rounds": method.rounds, "probes": method.probes,
                          "bellman_sweeps": method.sweeps}
-            y = np.zeros(lp.shape[0])
-            y[st.goods_rows] = lam
-            y[st.side_rows] = -mu
+            y = row_dual(lam, mu)
             cert = certify(lp, x, y)
             seconds = time.perf_counter() - t0
+            if stopped is not None:  # Ctrl-C or the time limit: the point so far, with its certificate
+                extra.update(method="non-substitution", seconds=seconds, certificate=cert.as_dict())
+                return LPResult(stopped, x=x, row_dual=y, iterations=method.rounds, native_status=stopped.value,
+                                extra=extra, message=f"non-substitution stopped ({stopped.value}) after "
+                                                     f"{method.rounds} policy rounds, {method.probes} wage probes "
+                                                     f"({seconds:.2f}s)")
             over = x > st.u * (1 + 1e-9)
             extra.update(method="non-substitution", seconds=seconds, certificate=cert.as_dict(),
                          # where policy iteration cycled (see max_flips): how many processes run above
