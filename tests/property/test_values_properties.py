@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import councilplan as cp
+from councilplan.model.synthetic import random_economy
+from councilplan.planning import productivity
 from councilplan.planning.values import nonsubstitution_values
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -87,3 +89,16 @@ def test_good_made_by_no_process_is_named() -> None:
                          L=[[1.0]], labour_kinds=["labour"])
     with pytest.raises(cp.planning.ValuationError, match=r"1 good\(s\) are made by no process"):
         cp.labour_values(e)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.5, 4.0))
+def test_productivity_by_policy_iteration_agrees_with_the_lp_test(seed: int, scale: float) -> None:
+    # every process makes one good: a productive choice of techniques found by policy iteration
+    # (with its Collatz–Wielandt bound below 1) exists exactly when the LP surplus test gives t* > 0
+    e = random_economy(60, alt_share=0.5, seed=seed)
+    e = e.replace(A=e.A * scale)
+    fast, lp = productivity(e), productivity(e, method="lp")
+    assert fast.productive == lp.productive
+    if fast.method == "non-substitution":
+        assert fast.productive and fast.figure < 1

@@ -64,7 +64,8 @@ def test_general_technology_is_productive() -> None:
     assert not e.is_square()
     p = productivity(e)
     assert p.productive
-    assert p.method == "LP surplus test"
+    assert p.method == "non-substitution"  # every process makes one good: a chosen technique set decides
+    assert 0 < p.figure < 1  # a Collatz–Wielandt bound on ρ of the techniques chosen
 
 
 def test_every_choice_of_technique_is_productive() -> None:

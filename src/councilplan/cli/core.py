@@ -69,7 +69,7 @@ def check(
     if issue is not None:
         raise EconomyError([issue], source=str(directory))
     console.print(f"[green]✓[/] {economy!r}")
-    console.print(f"  productive: {prod.method} = {prod.figure:.6g}")
+    console.print(f"  productive: {prod.describe()}")
 
 
 def print_plan(p: Plan, economy: Economy) -> None:

@@ -62,7 +62,7 @@ def _write(economy: Economy, dest: Path, fmt: FileFormat, force: bool, seconds: 
     for kind, total in economy.labour_available.items():
         console.print(f"  labour '{kind}': observed total {total:.10g}")
     mark = "[green]productive[/]" if prod.productive else "[red]NOT productive[/]"
-    console.print(f"  {mark}: {prod.method} = {prod.figure:.6g}")
+    console.print(f"  {mark}: {prod.describe()}")
     if economy.meta.get("notes"):
         console.print(f"  [yellow]notes:[/] {economy.meta['notes']}")
     console.print(f"  written to {dest} (read {seconds:.3f}s, write {t_write:.3f}s)")

@@ -1,6 +1,13 @@
 """Can the technology produce a surplus? (the last check of ``councilplan check``)
 
 * Square economies: Hawkins–Simon, ``ρ(A) < 1`` (spectral radius reported).
+* Every process makes one good: by the non-substitution theorem it is enough that
+  one choice of technique ``S`` (one per good) is productive. Policy iteration
+  (:func:`councilplan.planning.values.nonsubstitution_values`, one hour per unit of
+  every process) finds one: its values ``v > 0`` solve ``(I - Ã_S)ᵀ v = l_S > 0``, so
+  ``Ã_Sᵀ v < v`` and ``ρ(Ã_S) ≤ max_g (Ã_Sᵀ v)_g / v_g < 1`` (Collatz–Wielandt), the
+  figure reported; ``x_S = (I - Ã_S)^{-1} 1 ≥ 1`` then makes a surplus of every good.
+  Where policy iteration fails, the LP test below decides (and gives ``t*``).
 * General technologies: the LP test
 
   .. math:: t^* = \\max t \\;\\text{s.t.}\\; (B - A) x ≥ t\\,\\mathbf{1},\\; \\mathbf{1}^\\top x ≤ 1,\\; x ≥ 0
@@ -19,6 +26,7 @@ import scipy.sparse as sp
 from councilplan.model import iomath
 from councilplan.model.economy import Economy
 from councilplan.model.errors import Issue
+from councilplan.planning.values import ValuationError, nonsubstitution_values, single_output
 from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Block, LinearProgram
 
@@ -26,9 +34,18 @@ from councilplan.solvers.base import Block, LinearProgram
 @dataclass(frozen=True)
 class Productivity:
     productive: bool
-    method: str  # "spectral radius" or "LP surplus test"
-    figure: float  # ρ(A), or t*
+    method: str  # "spectral radius", "non-substitution" or "LP surplus test"
+    figure: float  # ρ(A), a bound ρ(Ã_S) ≤ figure for the techniques chosen, or t*
     unmade: tuple[str, ...] = ()  # goods no process makes
+
+    def describe(self) -> str:
+        """The figure in words, e.g. ``ρ(A) = 0.62 (Hawkins–Simon)``."""
+        if self.method == "spectral radius":
+            return f"ρ(A) = {self.figure:.6g} (Hawkins–Simon: < 1)"
+        if self.method == "non-substitution":
+            return (f"ρ(Ã) ≤ {self.figure:.6g} for one technique per good chosen by policy iteration "
+                    "(non-substitution: < 1)")
+        return f"LP surplus test t* = {self.figure:.6g} (> 0)"
 
     def issue(self) -> Issue | None:
         if self.productive:
@@ -46,14 +63,25 @@ class Productivity:
                          "or add processes that make the missing goods")
 
 
-def productivity(economy: Economy, solver: str = "highs") -> Productivity:
-    """Check that some ``x ≥ 0`` gives ``(B - A) x > 0``."""
+def productivity(economy: Economy, solver: str = "highs", method: str = "auto") -> Productivity:
+    """Check that some ``x ≥ 0`` gives ``(B - A) x > 0`` (``method="lp"``: always by the LP test)."""
     if economy.is_square():
         ok, rho = iomath.productive_by_hawkins_simon(economy.A)
         return Productivity(ok, "spectral radius", rho)
     m, n = economy.net.shape
     made = np.asarray((economy.B != 0).sum(axis=1)).ravel() > 0
     unmade = tuple(map(str, economy.goods.index[~made]))
+    if made.all() and method != "lp" and single_output(economy.B) is not None:
+        try:
+            ns = nonsubstitution_values(economy.A, economy.B, np.ones(n))
+        except ValuationError:
+            pass  # the LP decides
+        else:
+            v = ns.values
+            if v.size and v.min() > 0:
+                bound = float(np.max((ns.policy @ v) / v))
+                if bound < 1.0:
+                    return Productivity(True, "non-substitution", bound)
     K = sp.vstack([sp.hstack([economy.net, -np.ones((m, 1))]),
                    sp.hstack([np.ones((1, n)), sp.csr_matrix((1, 1))])]).tocsr()
     lp = LinearProgram(
