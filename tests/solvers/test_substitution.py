@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -230,3 +232,37 @@ def test_time_limit_returns_the_point_so_far() -> None:
     assert res.status is Status.TIME_LIMIT, res.message
     assert res.x is not None and res.extra["probes"] == 0  # stopped after the first subproblem
     assert certify(lp, res.x, res.row_dual).dual_objective <= pe.objective * (1 + 1e-9)
+
+
+@pytest.mark.parametrize(("share", "change"), [(0.02, 0.01), (0.1, 0.05)])
+def test_warm_start_after_a_vote_needs_fewer_leontief_solves(share: float, change: float) -> None:
+    # a council vote changes some targets: the previous answer's prices, wages and techniques
+    # are the start, and the wage search begins at the previous wage
+    pe = planted_economy(3000, seed=4)
+    lp = build_problem(pe.economy, "min-labour")
+    before = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4))
+    rng = np.random.default_rng(0)
+    goods = lp.row_block("goods")
+    assert goods is not None
+    lower = lp.row_lower.copy()
+    rows = np.arange(goods.slice.start, goods.slice.stop)
+    lower[rows[rng.random(rows.size) < share]] *= 1 + change
+    voted = dataclasses.replace(lp, row_lower=lower)
+    cold = SubstitutionSolver().solve_lp(voted, SolveOptions(tol=1e-4))
+    warm = SubstitutionSolver().solve_lp(voted, SolveOptions(tol=1e-4, warm_start=(before.x, before.row_dual)))
+    for res in (cold, warm):
+        assert res.status is Status.OPTIMAL and res.extra["method"] == "non-substitution", res.message
+        assert certify(voted, res.x, res.row_dual).within(1e-4)
+    assert warm.extra["leontief_solves"] < cold.extra["leontief_solves"]
+    assert warm.extra["bellman_sweeps"] == 0  # no cold start from λ = 0
+    assert certify(voted, warm.x, warm.row_dual).primal_objective == pytest.approx(
+        certify(voted, cold.x, cold.row_dual).primal_objective, rel=1e-4)
+
+
+def test_warm_start_of_another_shape_is_ignored() -> None:
+    pe = planted_economy(500, seed=1)
+    lp = build_problem(pe.economy, "min-labour")
+    cold = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-6))
+    odd = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-6, warm_start=(np.ones(3), np.ones(2))))
+    assert odd.status is Status.OPTIMAL
+    assert odd.extra["leontief_solves"] == cold.extra["leontief_solves"]

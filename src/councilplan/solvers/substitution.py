@@ -53,6 +53,12 @@ ends' tangent lines of the concave Lagrangian ``φ(μ_k)`` cross, and the better
 bound ``D``; once ``(P - D) / (1 + |P| + |D|) ≤ gap_stop · tol`` (the certificate's gap) the
 combination, with the better end's prices, is returned (10^5 planted goods: 4 probes instead of 10).
 
+**Warm start** (:attr:`SolveOptions.warm_start`, a previous answer ``(x, y)`` of an LP of the same
+shape, e.g. before a council vote changed some targets): the search starts at the previous wages
+``μ = -y_side`` from the previous basis (``F``: the techniques at their capacity, ``S``: each good's
+busiest other technique), not from ``μ = 0`` and Bellman sweeps (10^6 planted goods, 1 % more of 2 % of
+the targets: 28 Leontief solves and 13.5 s against 71 and 31.9 s cold).
+
 The pair ``x``, ``y = (λ, -μ)`` is then judged by :func:`~councilplan.solvers.base.certify`;
 within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
 (:attr:`SolveOptions.warm_start`) and certifies its own answer. Options in
@@ -344,13 +350,29 @@ class _Method:
         lo = float(step[down].max()) if down.any() else -math.inf
         return B.mu[k] + min(lo, 0.0), B.mu[k] + max(hi, 0.0), dlam
 
-    def wages(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Side prices by bracketing (module docstring); returns ``(x, λ, μ)``."""
+    def warm_basis(self, x0: np.ndarray, lam0: np.ndarray, mu0: np.ndarray) -> Basis:
+        """A starting basis read off a previous answer ``(x, λ, μ)`` (after a change of targets):
+        ``F`` the techniques at their capacity, ``S`` each good's busiest other technique (the cheapest
+        at ``λ, μ`` where none runs); its prices and quantities are solved again by :meth:`subproblem`."""
+        st = self.st
+        e = st.c + st.G.T @ mu0 if st.G.shape[0] else st.c
+        F = np.isfinite(st.u) & (x0 > 0) & (x0 >= st.u * (1 - 1e-9))
+        r = (e - self.NT @ lam0) / st.b
+        cheapest = group_argmin(np.where(F, np.inf, r), st.order, st.starts)
+        busiest = group_argmin(np.where(F, np.inf, -x0), st.order, st.starts)
+        S = np.where(x0[busiest] > 0, busiest, cheapest)
+        F[S] = False
+        return Basis(S, F, mu0.copy(), np.maximum(x0, 0.0), lam0.copy(), np.zeros_like(x0), self.inputs[S],
+                     tol=math.inf)
+
+    def wages(self, warm: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Side prices by bracketing (module docstring), from ``μ = 0`` or from a previous answer
+        ``warm = (x, λ, μ)``; returns ``(x, λ, μ)``."""
         st = self.st
         p = st.G.shape[0]
-        mu = np.zeros(p)
+        mu = np.zeros(p) if warm is None else np.maximum(warm[2], 0.0)
         self.tol_now = self.probe_tol if p else self.ltol
-        B = self.subproblem(mu, None)
+        B = self.subproblem(mu, None if warm is None else self.warm_basis(*warm))
         x, lam = B.x, B.lam
         self.offer(x, lam, mu)
         if p == 0:
@@ -591,8 +613,12 @@ class SubstitutionSolver(Solver):
 
             method.on_point = on_point
             stopped: Status | None = None
+            start = None
+            if warm is not None and warm[0].shape == (lp.shape[1],) and warm[1].shape == (lp.shape[0],):
+                start = (np.asarray(warm[0], float), np.asarray(warm[1][st.goods_rows], float),
+                         -np.asarray(warm[1][st.side_rows], float))
             try:
-                x, lam, mu = method.wages()
+                x, lam, mu = method.wages(start)
             except (KeyboardInterrupt, _OutOfTimeError) as exc:
                 if method.best is None:
                     raise
