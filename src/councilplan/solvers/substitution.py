@@ -46,12 +46,13 @@ the interval of the last basis that overuses the limit and the first that does
 not (regula falsi on the use, Kelley's cutting plane on the Lagrangian where that
 stalls). A probe starts from the nearer end's basis with its prices moved along
 ``∂λ/∂μ_k`` (exact for that basis: no price solve) and is solved loosely
-(``probe_tol``); the bases that close the bracket are solved again tightly. When the two intervals touch at ``μ*`` both bases are optimal there and
-the convex combination that uses exactly ``g_k`` is optimal for the LP. The search stops sooner,
-on Kelley's gap: that combination costs ``P = θ cᵀx_a + (1-θ) cᵀx_b``, the value at which the two
-ends' tangent lines of the concave Lagrangian ``φ(μ_k)`` cross, and the better end's ``φ`` is a lower
-bound ``D``; once ``(P - D) / (1 + |P| + |D|) ≤ gap_stop · tol`` (the certificate's gap) the
-combination, with the better end's prices, is returned (10^5 planted goods: 4 probes instead of 10).
+(``probe_tol``); the bases that close the bracket are solved again tightly. When the two
+intervals touch at ``μ*`` both bases are optimal there and the convex combination that uses
+exactly ``g_k`` is optimal for the LP. The search stops sooner, on Kelley's gap: that combination
+costs ``P = θ cᵀx_a + (1-θ) cᵀx_b``, the value at which the two ends' tangent lines of the concave
+Lagrangian ``φ(μ_k)`` cross, and the better end's ``φ`` is a lower bound ``D``; once
+``(P - D) / (1 + |P| + |D|) ≤ gap_stop · tol`` (the certificate's gap) the combination, with the
+better end's prices, is returned (10^5 planted goods: 5 probes instead of 10).
 
 **Warm start** (:attr:`SolveOptions.warm_start`, a previous answer ``(x, y)`` of an LP of the same
 shape, e.g. before a council vote changed some targets): the search starts at the previous wages
@@ -61,16 +62,23 @@ the targets: 28 Leontief solves and 13.5 s against 71 and 31.9 s cold).
 
 The pair ``x``, ``y = (λ, -μ)`` is then judged by :func:`~councilplan.solvers.base.certify`;
 within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
-(:attr:`SolveOptions.warm_start`) and certifies its own answer. Options in
-``SolveOptions.extra``: ``max_rounds`` (policy rounds per subproblem, 60),
-``max_probes`` (per side limit, 60), ``leontief_tol`` (1e-10), ``gap_stop`` (0.25; 0: bracket
-exactly), ``probe_tol`` (``min(1e-7, 1e-3 tol)``: the Leontief tolerance of wage probes; a basis that closes a bracket or is returned is solved again at
-``leontief_tol``), ``kelley`` (True: cutting planes where regula falsi stalls), ``value_sweeps`` (Bellman
-sweeps before policy iteration, 50), ``max_flips`` (1: a technique that left the saturated set
-that often stays in the policy over its capacity instead of cycling; the certificate counts the
-excess as a primal residual and ``LPResult.extra`` reports ``capacity_overruns`` and ``worst_overrun``), ``warm_fallback`` (True: ``pdlp`` starts from the uncertified pair;
-False: from ``options.warm_start`` as if called directly, which ``auto`` uses so that it never costs
-more than the crash over plain ``pdlp``).
+(:attr:`SolveOptions.warm_start`) and certifies its own answer. Options in ``SolveOptions.extra``:
+
+* ``max_rounds`` (policy rounds per subproblem, 60), ``max_probes`` (per side limit, 60);
+* ``leontief_tol`` (1e-10); ``probe_tol`` (``min(1e-7, 1e-3 tol)``: the Leontief tolerance of wage
+  probes; a basis that closes an exact bracket is solved again at ``leontief_tol``);
+* ``gap_stop`` (0.25: stop the bracket at this share of ``tol``; 0: bracket exactly);
+* ``kelley`` (True: cutting planes where regula falsi stalls); ``value_sweeps`` (Bellman sweeps before
+  policy iteration, 50);
+* ``max_flips`` (1: a technique that left the saturated set that often stays in the policy over its
+  capacity instead of cycling; the certificate counts the excess as a primal residual, and
+  ``LPResult.extra`` reports ``capacity_overruns`` and ``worst_overrun``);
+* ``warm_fallback`` (True: ``pdlp`` starts from the uncertified pair; False: from ``options.warm_start``
+  as if called directly, which ``auto`` uses so that it never costs more than the crash over plain
+  ``pdlp``).
+
+Progress: each wage probe reports the certificate of the point so far (:class:`Progress`, ``stage
+"substitution"``); Ctrl-C or ``time_limit`` returns that point as ``interrupted`` / ``time_limit``.
 """
 
 from __future__ import annotations
