@@ -70,9 +70,11 @@ within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
 * ``gap_stop`` (0.25: stop the bracket at this share of ``tol``; 0: bracket exactly);
 * ``kelley`` (True: cutting planes where regula falsi stalls); ``value_sweeps`` (Bellman sweeps before
   policy iteration, 50);
-* ``max_flips`` (1: a technique that left the saturated set that often stays in the policy over its
-  capacity instead of cycling; the certificate counts the excess as a primal residual, and
-  ``LPResult.extra`` reports ``capacity_overruns`` and ``worst_overrun``);
+* ``max_flips`` (1: a technique that left the saturated set that often is pinned there when it runs
+  over its capacity again, instead of cycling; should its reduced cost end positive, the certificate
+  counts ``z_j u_j`` as gap. A good whose every technique is saturated keeps its last one over
+  capacity: the certificate counts the excess as a primal residual, and ``LPResult.extra`` reports
+  ``capacity_overruns`` and ``worst_overrun``);
 * ``warm_fallback`` (True: ``pdlp`` starts from the uncertified pair; False: from ``options.warm_start``
   as if called directly, which ``auto`` uses so that it never costs more than the crash over plain
   ``pdlp``).
@@ -279,6 +281,7 @@ class _Method:
             lam0, w0 = start.lam, start.x[start.S] * st.b[start.S]
         known = start is not None and start.tol <= self.tol_now  # its S, F and x_S are solved
         flips = np.zeros(n, dtype=np.int32)  # times a technique left F (see max_flips)
+        pinned = np.zeros(n, dtype=bool)  # saturated for good: they flipped max_flips times
         At = self.inputs[S]
         lam = lam0 if known and exact_prices else self.prices(At, e, S, lam0)
         for _ in range(self.max_rounds):
@@ -294,7 +297,7 @@ class _Method:
                 At = self.inputs[S]
                 lam = self.prices(At, e, S, lam)
                 continue
-            leave = F & (r > eps)  # saturated but no longer cheaper than the marginal technique
+            leave = F & (r > eps) & ~pinned  # saturated but no longer cheaper than the marginal technique
             F &= ~leave
             flips[leave] += 1
             xF = np.where(F, st.u, 0.0)
@@ -305,22 +308,24 @@ class _Method:
                 xS = self.quantities(At, rhs, S, w0)
             w0 = xS * st.b[S]
             neg = xS < -max(1e-10, 10 * self.tol_now) * (float(np.abs(xS).max()) + 1e-300)
-            if neg.any():  # over-supplied by saturated techniques: the dearest becomes marginal
-                dear = group_argmin(np.where(F, -r, np.inf), st.order, st.starts)
-                neg &= F[dear]
-                if not neg.any():
-                    raise NotApplicableError("over-supply without a saturated technique")
-                F[dear[neg]] = False
-                flips[dear[neg]] += 1
-                S = np.where(neg, dear, S)
-                At = self.inputs[S]
-                lam = self.prices(At, e, S, lam)
-                continue
-            over = finite_u[S] & (xS > st.u[S] * (1 + max(1e-10, 10 * self.tol_now))) & (flips[S] < self.max_flips)
+            if neg.any():  # over-supplied by saturated techniques: the dearest (not pinned) becomes marginal
+                dear = group_argmin(np.where(F & ~pinned, -r, np.inf), st.order, st.starts)
+                neg &= F[dear] & ~pinned[dear]
+                if neg.any():
+                    F[dear[neg]] = False
+                    flips[dear[neg]] += 1
+                    S = np.where(neg, dear, S)
+                    At = self.inputs[S]
+                    lam = self.prices(At, e, S, lam)
+                    continue
+                # else only pinned techniques over-supply those goods: their surplus stays
+            over = finite_u[S] & (xS > st.u[S] * (1 + max(1e-10, 10 * self.tol_now)))
             if over.any():
                 # saturated: the next cheapest technique becomes marginal; a good whose every
                 # technique is saturated keeps its last one over capacity (no rent is priced here:
-                # the certificate then fails and pdlp starts from this point)
+                # the certificate then fails and pdlp starts from this point). A technique that has
+                # left the saturated set max_flips times is pinned there (it cycled: saturated, it
+                # looked dearer than the next one, which made it look cheaper again)
                 F_try = F.copy()
                 F_try[S[over]] = True
                 nxt = group_argmin(np.where(F_try, np.inf, r), st.order, st.starts)
@@ -330,6 +335,7 @@ class _Method:
                     x[S] = np.maximum(xS, 0.0)
                     return Basis(S, F, mu.copy(), x, lam, z, At, self.tol_now)
                 F[S[over]] = True
+                pinned[S[over & (flips[S] >= self.max_flips)]] = True
                 S = np.where(over, nxt, S)
                 At = self.inputs[S]
                 lam = self.prices(At, e, S, lam)
