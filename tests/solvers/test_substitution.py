@@ -266,3 +266,19 @@ def test_warm_start_of_another_shape_is_ignored() -> None:
     odd = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-6, warm_start=(np.ones(3), np.ones(2))))
     assert odd.status is Status.OPTIMAL
     assert odd.extra["leontief_solves"] == cold.extra["leontief_solves"]
+
+
+@pytest.mark.parametrize(("size", "seed"), [(10000, 4), (20000, 1), (20000, 2)])
+def test_no_technique_runs_over_its_capacity_after_a_cycle(size: int, seed: int) -> None:
+    # on these planted LPs a cheap capped technique cycled in and out of the saturated set (saturated,
+    # it looked dearer than the next technique, which made it look cheaper again) and was left running
+    # over its capacity (1-3 processes each); it is now pinned at its capacity
+    pe = planted_economy(size, seed=seed)
+    lp = build_problem(pe.economy, "min-labour")
+    res = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4))
+    assert res.status is Status.OPTIMAL and res.extra["method"] == "non-substitution", res.message
+    assert res.extra["capacity_overruns"] == 0
+    assert np.all(res.x <= lp.col_upper * (1 + 1e-9))
+    cert = certify(lp, res.x, res.row_dual)
+    assert cert.within(1e-4)
+    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
