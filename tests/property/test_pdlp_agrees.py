@@ -1,4 +1,4 @@
-"""The first-order backend agrees with HiGHS on random economies (objectives to 1e-4).
+"""The first-order backends agree with HiGHS on random economies (objectives to 1e-4).
 
 ``ray`` and ``harmony`` plans are always feasible (``x = 0`` meets zero floors);
 ``min-labour`` is checked on planted economies, which are feasible by construction
@@ -60,3 +60,25 @@ def test_planted_min_labour(n: int, seed: int, alt: float) -> None:
     assert ref_status is Status.OPTIMAL and status is Status.OPTIMAL
     assert ref == pytest.approx(pe.objective, rel=1e-9)
     assert got == pytest.approx(ref, rel=1e-4, abs=1e-4)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(5, 200), seed=st.integers(0, 10_000), alt=st.sampled_from([0.3, 0.6]),
+       capacity=st.sampled_from([0.0, 0.2, 0.5]), headroom=st.sampled_from([1.1, 1.5, 3.0]))
+def test_substitution_agrees_on_min_labour_plans(n: int, seed: int, alt: float, capacity: float,
+                                                  headroom: float) -> None:
+    # least-labour plans of random economies with capacities and labour limits: the non-substitution
+    # backend (its own certificate, or pdlp from its point) and HiGHS agree on status and objective
+    e = random_economy(n, seed=seed, alt_share=alt, inputs_per_good=3, capacity_share=capacity,
+                       feasible_targets=True, headroom=headroom)
+    lp = build_problem(e, "min-labour")
+    ref = get_solver("highs").solve_lp(lp, SolveOptions(tol=1e-9))
+    got = get_solver("substitution").solve_lp(lp, SolveOptions(tol=1e-6, time_limit=60))
+    if ref.status is not Status.OPTIMAL:
+        assert got.status is not Status.OPTIMAL
+        return
+    assert got.status is Status.OPTIMAL, got.message
+    cert = certify(lp, got.x, got.row_dual)
+    assert cert.within(1e-6)
+    assert cert.primal_objective == pytest.approx(certify(lp, ref.x, ref.row_dual).primal_objective,
+                                                  rel=1e-4, abs=1e-4)
