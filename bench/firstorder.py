@@ -66,7 +66,8 @@ def run_pdlp(n: int, tol: float, highs_limit: float, seed: int, backend: str = "
         "kind": backend if algorithm == "pdlp" else f"{backend} ({algorithm})", "n": n, "nnz": int(lp.K.nnz), "generate_s": gen, "seconds": secs, "status": str(res.status),
         "iterations": res.iterations, "gap": cert.gap, "residual": max(cert.primal_residual, cert.dual_residual),
         "obj_err": abs(cert.primal_objective - pe.objective) / abs(pe.objective),
-        "vs_matvec": secs / max(res.iterations * bare, 1e-12),
+        # pdlp iterations are mat-vec pairs; substitution iterations are policy rounds (Leontief solves)
+        "vs_matvec": secs / max(res.iterations * bare, 1e-12) if res.extra.get("backend", backend) == "pdlp" else float("nan"),
     }
     if highs_limit > 0:
         h, _, hs = get_solver("highs").solve(lp, SolveOptions(time_limit=highs_limit))
