@@ -282,3 +282,22 @@ def test_no_technique_runs_over_its_capacity_after_a_cycle(size: int, seed: int)
     cert = certify(lp, res.x, res.row_dual)
     assert cert.within(1e-4)
     assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_two_binding_limits_priced_jointly_with_fewer_probes(seed: int) -> None:
+    # a binding wage and a binding resource rent: Kelley's cutting planes over both prices at once,
+    # with the Dantzig–Wolfe combination of the probes, against one limit at a time
+    pe = planted_economy(6000, seed=seed, resources=2)
+    lp = build_problem(pe.economy, "min-labour")
+    joint = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4))
+    alone = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4, extra={"joint": False}))
+    for res in (joint, alone):
+        assert res.status is Status.OPTIMAL and res.extra["method"] == "non-substitution", res.message
+    cert = certify(lp, joint.x, joint.row_dual)
+    assert cert.within(1e-4)
+    assert cert.gap <= 0.25e-4 * (1 + 1e-9)
+    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
+    assert cert.dual_objective <= pe.objective * (1 + 1e-9)
+    assert np.all(lp.K @ joint.x <= lp.row_upper * (1 + 1e-9) + 1e-9)  # every limit met
+    assert joint.extra["probes"] < alone.extra["probes"]

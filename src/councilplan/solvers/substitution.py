@@ -54,6 +54,13 @@ Lagrangian ``φ(μ_k)`` cross, and the better end's ``φ`` is a lower bound ``D`
 ``(P - D) / (1 + |P| + |D|) ≤ gap_stop · tol`` (the certificate's gap) the combination, with the
 better end's prices, is returned (10^5 planted goods: 5 probes instead of 10).
 
+**Several binding limits.** Once a second limit binds after the first search, all prices are found
+at once (:meth:`_Method.joint`): Kelley's cutting planes on ``φ(μ)`` with a trust box, the next ``μ``
+from a small master LP (HiGHS through scipy), and Dantzig–Wolfe's primal recovery: the master's duals
+weigh the probes' solutions into the cheapest combination that meets every limit (planted 10^5 goods
+with a binding wage and rent: 15–16 probes and 5–6 s, against 35–86 probes and 7–19 s one limit at a
+time, ``joint=False``).
+
 **Warm start** (:attr:`SolveOptions.warm_start`, a previous answer ``(x, y)`` of an LP of the same
 shape, e.g. before a council vote changed some targets): the search starts at the previous wages
 ``μ = -y_side`` from the previous basis (``F``: the techniques at their capacity, ``S``: each good's
@@ -68,8 +75,8 @@ within ``tol`` it is returned as optimal, otherwise ``pdlp`` starts from it
 * ``leontief_tol`` (1e-10); ``probe_tol`` (``min(1e-7, 1e-3 tol)``: the Leontief tolerance of wage
   probes; a basis that closes an exact bracket is solved again at ``leontief_tol``);
 * ``gap_stop`` (0.25: stop the bracket at this share of ``tol``; 0: bracket exactly);
-* ``kelley`` (True: cutting planes where regula falsi stalls); ``value_sweeps`` (Bellman sweeps before
-  policy iteration, 50);
+* ``kelley`` (True: cutting planes where regula falsi stalls); ``joint`` (True: several binding limits
+  priced at once); ``value_sweeps`` (Bellman sweeps before policy iteration, 50);
 * ``max_flips`` (1: a technique that left the saturated set that often is pinned there when it runs
   over its capacity again, instead of cycling; should its reduced cost end positive, the certificate
   counts ``z_j u_j`` as gap. A good whose every technique is saturated keeps its last one over
@@ -214,6 +221,7 @@ class _Method:
         self.probe_tol = max(float(ex.get("probe_tol", min(1e-7, 1e-3 * self.tol))), self.ltol)
         self.gap_stop = float(ex.get("gap_stop", 0.25))  # stop the bracket at this share of tol (0: exact)
         self.kelley = bool(ex.get("kelley", True))
+        self.joint_limits = bool(ex.get("joint", True))  # several binding limits: all prices at once
         self.tol_now = self.ltol  # probes run at probe_tol, every basis that is kept is re-solved at ltol
         self.NT = st.N.T.tocsr()
         self.inputs = input_rows(st.N, st.b)
@@ -391,6 +399,7 @@ class _Method:
         self.offer(x, lam, mu)
         if p == 0:
             return x, lam, mu
+        searched = 0
         for _ in range(3 * p + 4):
             use = st.G @ x
             slack_tol = 1e-9 * np.maximum(np.abs(st.g), 1.0)
@@ -405,14 +414,81 @@ class _Method:
                 continue
             k = int(np.argmax(viol / np.maximum(np.abs(st.g), 1.0)))
             try:
+                if searched and self.joint_limits:  # a second limit binds: all prices at once
+                    x, lam, mu = self.joint(B)
+                    self.offer(x, lam, mu)
+                    return x, lam, mu
                 B, x, lam, mu = self.search(B, k, slack_tol[k])
             except NotApplicableError as exc:
                 self.note = str(exc)
                 break
+            searched += 1
             self.offer(x, lam, mu)
         else:
             self.note = "side prices did not settle"
         return x, lam, mu  # not settled: pdlp starts from here
+
+    def joint(self, B: Basis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All side prices at once (when more than one limit binds): Kelley's cutting planes with a
+        trust box, and Dantzig–Wolfe's primal recovery. Every subproblem solution ``x_i`` (at ``μ_i``)
+        is a tangent plane ``φ(μ) ≤ cᵀx_i + μᵀ(G x_i - g)`` of the concave Lagrangian ``φ``; the master LP
+        ``max θ`` under all planes (a few variables, HiGHS) gives, through its duals ``w``, the cheapest
+        combination ``Σ w_i x_i`` that meets every limit (``P``, an upper bound), and the best
+        ``D = max_i φ(μ_i)`` is a lower bound. Stops when ``(P - D)/(1 + |P| + |D|) ≤ gap_stop · tol``;
+        else the master restricted to a box around the best ``μ`` gives the next probe (the box doubles
+        after a probe that raised ``D``, halves otherwise). Returns ``(x, λ, μ)`` of the best probe's
+        prices and the combination."""
+        from scipy.optimize import linprog
+
+        st = self.st
+        p = st.g.size
+        gmax = np.asarray(abs(st.G).max(axis=1).todense()).ravel()
+        scale = float(np.abs(st.c).max()) / np.maximum(gmax, 1e-300)
+        mu_max = 1e4 * scale
+        cuts: list[tuple[Basis, float, np.ndarray]] = []
+
+        def add(Bp: Basis) -> float:
+            cost, use = float(st.c @ Bp.x), np.asarray(st.G @ Bp.x).ravel()
+            cuts.append((Bp, cost, use))
+            return cost + float(Bp.mu @ (use - st.g))
+
+        def master(lo: np.ndarray, hi: np.ndarray) -> Any:
+            A = np.array([np.r_[1.0, -(use - st.g)] for _, _, use in cuts])
+            b = np.array([cost for _, cost, _ in cuts])
+            return linprog(np.r_[-1.0, np.zeros(p)], A_ub=A, b_ub=b, bounds=[(None, None), *zip(lo, hi, strict=True)],
+                           method="highs")
+
+        phis = [add(B)]
+        delta = np.maximum(0.5 * B.mu, 0.05 * scale)
+        slack = 1e-9 * np.maximum(np.abs(st.g), 1.0)
+        for _ in range(self.max_probes):
+            ib = int(np.argmax(phis))
+            D = phis[ib]
+            full = master(np.zeros(p), mu_max)
+            if full.status == 0:
+                w = np.maximum(-np.asarray(full.ineqlin.marginals), 0.0)
+                if w.sum() > 0:
+                    w /= w.sum()
+                    x = np.zeros_like(B.x)
+                    for wi, (Bi, _, _) in zip(w, cuts, strict=True):
+                        if wi > 0:
+                            x += wi * Bi.x
+                    x = np.clip(x, 0.0, st.u)
+                    P = float(st.c @ x)
+                    if (np.all(st.G @ x <= st.g + slack)
+                            and (P - D) / (1.0 + abs(P) + abs(D)) <= max(self.gap_stop, 1e-3) * self.tol):
+                        best = cuts[ib][0]
+                        return x, best.lam, best.mu
+            centre = cuts[ib][0].mu
+            boxed = master(np.maximum(centre - delta, 0.0), np.minimum(centre + delta, mu_max))
+            if boxed.status != 0:
+                raise NotApplicableError(f"the master LP of the side prices failed ({boxed.message})")
+            self.probes += 1
+            phis.append(add(self.subproblem(np.asarray(boxed.x[1:], float), cuts[ib][0])))
+            delta = delta * 2.0 if phis[-1] > D + 1e-12 * (1.0 + abs(D)) else delta * 0.5
+            best = cuts[int(np.argmax(phis))][0]
+            self.offer(best.x, best.lam, best.mu)
+        raise NotApplicableError("the side prices did not settle (joint search)")
 
     def search(self, B: Basis, k: int, htol: float, loose: bool = True) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
         """Bracket ``μ_k`` (others fixed) so that ``G_k x = g_k`` or ``μ_k = 0`` with ``G_k x ≤ g_k``
