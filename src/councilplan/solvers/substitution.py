@@ -443,7 +443,7 @@ class _Method:
         st = self.st
         p = st.g.size
         gmax = np.asarray(abs(st.G).max(axis=1).todense()).ravel()
-        scale = float(np.abs(st.c).max()) / np.maximum(gmax, 1e-300)
+        scale = np.maximum(float(np.abs(st.c).max()) / np.maximum(gmax, 1e-300), 1e-12)
         mu_max = 1e4 * scale
         cuts: list[tuple[Basis, float, np.ndarray]] = []
 
@@ -460,7 +460,7 @@ class _Method:
 
         phis = [add(B)]
         delta = np.maximum(0.5 * B.mu, 0.05 * scale)
-        slack = 1e-9 * np.maximum(np.abs(st.g), 1.0)
+        slack = 1e-2 * self.tol * np.maximum(np.abs(st.g), 1.0)  # the master LP's own tolerance
         for _ in range(self.max_probes):
             ib = int(np.argmax(phis))
             D = phis[ib]
@@ -473,7 +473,6 @@ class _Method:
                     for wi, (Bi, _, _) in zip(w, cuts, strict=True):
                         if wi > 0:
                             x += wi * Bi.x
-                    x = np.clip(x, 0.0, st.u)
                     P = float(st.c @ x)
                     if (np.all(st.G @ x <= st.g + slack)
                             and (P - D) / (1.0 + abs(P) + abs(D)) <= max(self.gap_stop, 1e-3) * self.tol):
