@@ -12,6 +12,7 @@ from councilplan.model.synthetic import random_economy
 from councilplan.planning.planted import planted_economy
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import PDLPSolver, SolveOptions, Status, certify, get_solver
+from councilplan.solvers.base import LinearProgram, LPResult
 from councilplan.solvers.firstorder import Progress
 from councilplan.solvers.substitution import (
     NotApplicableError,
@@ -59,6 +60,16 @@ def test_wage_search_settings_still_certified(extra: dict[str, object]) -> None:
     assert res.extra["probes"] >= 1
 
 
+def assert_gap_stop_certified(lp: LinearProgram, res: LPResult, optimum: float) -> None:
+    """Certified at tol 1e-4 with the gap within gap_stop · tol, the objective within 1e-4 of the known
+    optimum, and the dual objective below it (the prices are dual feasible)."""
+    cert = certify(lp, res.x, res.row_dual)
+    assert cert.within(1e-4)
+    assert cert.gap <= 0.25e-4 * (1 + 1e-9)
+    assert cert.primal_objective == pytest.approx(optimum, rel=1e-4)
+    assert cert.dual_objective <= optimum * (1 + 1e-9)
+
+
 @pytest.mark.parametrize(("size", "seed"), [(2000, 0), (3000, 1), (3000, 2)])
 def test_wage_search_stops_at_the_tolerance_with_fewer_probes(size: int, seed: int) -> None:
     # Kelley's gap between the two bracket ends bounds the error: the search stops once it is within
@@ -70,11 +81,7 @@ def test_wage_search_stops_at_the_tolerance_with_fewer_probes(size: int, seed: i
     exact = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4, extra={"gap_stop": 0}))
     for res in (early, exact):
         assert res.status is Status.OPTIMAL and res.extra["method"] == "non-substitution", res.message
-    cert = certify(lp, early.x, early.row_dual)
-    assert cert.within(1e-4)
-    assert cert.gap <= 0.25e-4 * (1 + 1e-9)
-    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
-    assert cert.dual_objective <= pe.objective * (1 + 1e-9)  # a lower bound: the dual is feasible
+    assert_gap_stop_certified(lp, early, pe.objective)
     assert early.extra["probes"] < exact.extra["probes"]
     over = early.x > lp.col_upper * (1 + 1e-9)
     assert early.extra["capacity_overruns"] == int(over.sum())
@@ -294,10 +301,6 @@ def test_two_binding_limits_priced_jointly_with_fewer_probes(seed: int) -> None:
     alone = SubstitutionSolver().solve_lp(lp, SolveOptions(tol=1e-4, extra={"joint": False}))
     for res in (joint, alone):
         assert res.status is Status.OPTIMAL and res.extra["method"] == "non-substitution", res.message
-    cert = certify(lp, joint.x, joint.row_dual)
-    assert cert.within(1e-4)
-    assert cert.gap <= 0.25e-4 * (1 + 1e-9)
-    assert cert.primal_objective == pytest.approx(pe.objective, rel=1e-4)
-    assert cert.dual_objective <= pe.objective * (1 + 1e-9)
+    assert_gap_stop_certified(lp, joint, pe.objective)
     assert np.all(lp.K @ joint.x <= lp.row_upper * (1 + 1e-9) + 1e-9)  # every limit met
     assert joint.extra["probes"] < alone.extra["probes"]

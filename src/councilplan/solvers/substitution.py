@@ -242,6 +242,10 @@ class _Method:
         if self.on_point is not None:
             self.on_point(x, lam, mu)
 
+    def costs(self, mu: np.ndarray) -> np.ndarray:
+        """What each process costs at side prices ``μ``: ``e = c + Gᵀμ``."""
+        return self.st.c + self.st.G.T @ mu if self.st.G.shape[0] else self.st.c.copy()
+
     # Leontief solves (warm from the last answer)
     def prices(self, At: sp.csr_matrix, e: np.ndarray, S: np.ndarray, v0: np.ndarray | None) -> np.ndarray:
         """Policy evaluation: ``(B_S - A_S)ᵀ λ = e_S``, i.e. ``(I - Ãᵀ) λ = e_S / b_S``."""
@@ -278,7 +282,7 @@ class _Method:
         quantities are taken again while the policy and the saturated set stay its own."""
         st = self.st
         n = st.c.size
-        e = st.c + st.G.T @ mu if st.G.shape[0] else st.c.copy()
+        e = self.costs(mu)
         finite_u = np.isfinite(st.u)
         if start is None:
             lam0, S = self.value_iteration(e)
@@ -331,17 +335,14 @@ class _Method:
             if over.any():
                 # saturated: the next cheapest technique becomes marginal; a good whose every
                 # technique is saturated keeps its last one over capacity (no rent is priced here:
-                # the certificate then fails and pdlp starts from this point). A technique that has
-                # left the saturated set max_flips times is pinned there (it cycled: saturated, it
-                # looked dearer than the next one, which made it look cheaper again)
+                # the certificate counts the excess). A technique that has left the saturated set
+                # max_flips times is pinned there (it cycled: saturated, it looked dearer than the
+                # next one, which made it look cheaper again)
                 F_try = F.copy()
                 F_try[S[over]] = True
                 nxt = group_argmin(np.where(F_try, np.inf, r), st.order, st.starts)
                 over &= ~F_try[nxt]
-                if not over.any():
-                    x = xF.copy()
-                    x[S] = np.maximum(xS, 0.0)
-                    return Basis(S, F, mu.copy(), x, lam, z, At, self.tol_now)
+            if over.any():
                 F[S[over]] = True
                 pinned[S[over & (flips[S] >= self.max_flips)]] = True
                 S = np.where(over, nxt, S)
@@ -377,7 +378,7 @@ class _Method:
         ``F`` the techniques at their capacity, ``S`` each good's busiest other technique (the cheapest
         at ``λ, μ`` where none runs); its prices and quantities are solved again by :meth:`subproblem`."""
         st = self.st
-        e = st.c + st.G.T @ mu0 if st.G.shape[0] else st.c
+        e = self.costs(mu0)
         F = np.isfinite(st.u) & (x0 > 0) & (x0 >= st.u * (1 - 1e-9))
         r = (e - self.NT @ lam0) / st.b
         cheapest = group_argmin(np.where(F, np.inf, r), st.order, st.starts)
@@ -727,8 +728,9 @@ class SubstitutionSolver(Solver):
                                                      f"({seconds:.2f}s)")
             over = x > st.u * (1 + 1e-9)
             extra.update(method="non-substitution", seconds=seconds, certificate=cert.as_dict(),
-                         # where policy iteration cycled (see max_flips): how many processes run above
-                         # their capacity, and the largest such level as a multiple of it
+                         # goods whose every technique is full (a capacity rent no policy prices): how
+                         # many processes run above their capacity, and the largest such level as a
+                         # multiple of it
                          capacity_overruns=int(over.sum()),
                          worst_overrun=float((x[over] / st.u[over]).max()) if over.any() else 0.0)
             if cert.within(options.tol):
