@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from councilplan.model import iomath
 from councilplan.model.economy import Economy
 from councilplan.model.errors import Issue
-from councilplan.planning.values import ValuationError, nonsubstitution_values, single_output
+from councilplan.planning.values import nonsubstitution_values
 from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Block, LinearProgram
 
@@ -71,10 +71,10 @@ def productivity(economy: Economy, solver: str = "highs", method: str = "auto") 
     m, n = economy.net.shape
     made = np.asarray((economy.B != 0).sum(axis=1)).ravel() > 0
     unmade = tuple(map(str, economy.goods.index[~made]))
-    if made.all() and method != "lp" and single_output(economy.B) is not None:
+    if method != "lp":
         try:
             ns = nonsubstitution_values(economy.A, economy.B, np.ones(n))
-        except ValuationError:
+        except ValueError:  # joint production, a good no process makes, no productive choice found
             pass  # the LP decides
         else:
             v = ns.values
