@@ -3,7 +3,7 @@
 >>> from councilplan import example, plan
 >>> p = plan(example("kantorovich"), objective="ray")
 >>> p.status, round(p.scale, 6)
-(<Status.OPTIMAL: 'optimal'>, 280.0)
+(<Status.OPTIMAL: 'optimal'>, 86.666667)
 """
 
 from __future__ import annotations
