@@ -10,20 +10,24 @@ list of ``{loc, msg, type}`` entries, each saying what is wrong and how to fix i
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import pydantic
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import councilplan
 from councilplan.api.routes import councils, economies, members, plans, proposals, rounds, votes
 from councilplan.democracy import ProposalError, RoundTransitionError
-from councilplan.model.errors import EconomyError
+from councilplan.model.errors import EconomyError, InputError
 from councilplan.store.crud import ConflictError, NotFoundError
 from councilplan.store.db import Database
 
@@ -45,6 +49,23 @@ def _proposal_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProposalError)
     return _detail(422, [{"loc": ["body", *re.findall(r"[^.\[\]']+", i.field)],
                           "msg": f"{i.message}. Fix: {i.fix}", "type": "proposal_error"} for i in exc.issues])
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float written as text (JSON has no NaN or infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _request_validation(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, but one that can echo a rejected NaN or infinity (its default handler cannot)."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
 
 
 def _message(status: int, kind: str) -> Any:
@@ -125,6 +146,7 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     for r in (economies.meta, economies.router, councils.router, members.router, rounds.router,
               proposals.router, votes.router, plans.router):
         app.include_router(r)
+    app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(EconomyError, _economy_error)
     app.add_exception_handler(ProposalError, _proposal_error)
     app.add_exception_handler(NotFoundError, _message(404, "not_found"))
@@ -132,7 +154,9 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     app.add_exception_handler(RoundTransitionError, _message(409, "round_transition"))
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(OperationalError, _busy)
-    app.add_exception_handler(ValueError, _message(422, "value_error"))
+    # only the user's mistakes are 422; any other exception is a bug (500, logged with its trace)
+    app.add_exception_handler(InputError, _message(422, "value_error"))
+    app.add_exception_handler(pydantic.ValidationError, _message(422, "value_error"))
     app.add_exception_handler(Exception, _internal)
     return app
 

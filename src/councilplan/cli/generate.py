@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from councilplan.cli.app import app, console, guarded
+from councilplan.model.errors import InputError
 from councilplan.model.formats import write_economy
 from councilplan.solvers.base import Solver
 
@@ -36,7 +37,7 @@ def generate(
 ) -> None:
     """Generate a realistic sparse productive economy (power-law inputs, alternatives, labour kinds)."""
     if goods < 1:
-        raise ValueError("--goods must be at least 1")
+        raise InputError("--goods must be at least 1")
     with console.status(f"generating {goods} goods …"):
         if planted:
             from councilplan.planning.planted import planted_economy

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from councilplan.cli.app import app, console, guarded
+from councilplan.model.errors import InputError
 
 round_app = typer.Typer(help="Planning rounds: simulate councils proposing and revising over the API.",
                         no_args_is_help=True)
@@ -169,8 +170,10 @@ class Api:
     def call(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         r = self.http.request(method, path, headers=headers, **kw)
+        if r.status_code >= 500:
+            raise RuntimeError(f"the server failed: {method} {path} → {r.status_code}: {r.text}")
         if r.status_code >= 400:
-            raise ValueError(f"{method} {path} → {r.status_code}: {r.text}")
+            raise InputError(f"{method} {path} → {r.status_code}: {r.text}")
         return r.json()
 
 

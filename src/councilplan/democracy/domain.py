@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from councilplan.model.economy import TARGET_COLUMNS
+from councilplan.model.errors import InputError
 
 if TYPE_CHECKING:
     from councilplan.model.economy import Economy
@@ -53,7 +54,7 @@ class ProposalIssue:
         return f"{where}field '{self.field}': {self.message}. Fix: {self.fix}"
 
 
-class ProposalError(ValueError):
+class ProposalError(InputError):
     """A proposal (or council) is invalid. ``issues`` holds every problem found, all at once."""
 
     def __init__(self, issues: list[ProposalIssue], *, source: str = "proposal") -> None:
@@ -63,7 +64,7 @@ class ProposalError(ValueError):
         super().__init__(f"{source} has {n} problem{'s' if n != 1 else ''}:\n{lines}")
 
 
-class RoundTransitionError(ValueError):
+class RoundTransitionError(InputError):
     """A round was asked to move to a phase it cannot reach from where it is."""
 
 
@@ -272,7 +273,7 @@ class Goals:
     def __post_init__(self) -> None:
         missing = [c for c in TARGET_COLUMNS if c not in self.targets.columns]
         if missing:
-            raise ValueError(f"goals need target columns {', '.join(missing)}")
+            raise InputError(f"goals need target columns {', '.join(missing)}")
 
     def outcome(self, proposal_id: str) -> Outcome | None:
         return next((o for o in self.outcomes if o.proposal_id == proposal_id), None)

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from councilplan.model.economy import Economy
+from councilplan.model.errors import UnknownNameError
 from councilplan.model.formats import read_economy
 
 DEMO = "germany-1995"
@@ -31,7 +32,7 @@ def available_examples() -> list[str]:
 def example_path(name: str) -> Path:
     """The directory of a built-in economy (inside the installed package)."""
     if name not in available_examples():
-        raise KeyError(f"unknown example '{name}'; choose one of: {', '.join(available_examples())}")
+        raise UnknownNameError(f"unknown example '{name}'; choose one of: {', '.join(available_examples())}")
     return Path(str(resources.files(__name__) / name))
 
 

@@ -34,7 +34,24 @@ class Issue:
         return f"{where}: {self.message}. Fix: {self.fix}"
 
 
-class EconomyError(ValueError):
+class InputError(ValueError):
+    """The user's input is wrong: the message says where and how to fix it.
+
+    Every error a user can cause derives from this class, and only those are reported as bad
+    input (CLI exit 2, HTTP 422). Anything else that escapes is a bug in councilplan: an internal
+    error (CLI exit 3, HTTP 500), logged with its trace. It subclasses ``ValueError`` so that
+    callers who caught ``ValueError`` keep working.
+    """
+
+
+class UnknownNameError(InputError, KeyError):
+    """A name (an example, a rule, a solver, an id) that does not exist; the message lists the choices."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class EconomyError(InputError):
     """The economy's files are invalid. ``issues`` holds every problem found."""
 
     def __init__(self, issues: list[Issue], *, source: str = "economy") -> None:
@@ -45,7 +62,7 @@ class EconomyError(ValueError):
         super().__init__(f"{source} has {n} problem{'s' if n != 1 else ''}:\n{lines}")
 
 
-class SourceTableError(ValueError):
+class SourceTableError(InputError):
     """A source table for an importer cannot be read. The message names file and fix."""
 
 

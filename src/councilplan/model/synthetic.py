@@ -61,6 +61,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
+from councilplan.model.errors import InputError
 
 UNITS = ("t", "MWh", "unit", "m3", "hour", "km")
 
@@ -125,15 +126,15 @@ def random_economy(
         of what the baseline needs.
     """
     if n_goods < 1:
-        raise ValueError("n_goods must be at least 1")
+        raise InputError("n_goods must be at least 1")
     if not 0 < margin < 1 or not 0 <= column_sum_low <= 1 - margin:
-        raise ValueError("need 0 < margin < 1 and 0 ≤ column_sum_low ≤ 1 - margin")
+        raise InputError("need 0 < margin < 1 and 0 ≤ column_sum_low ≤ 1 - margin")
     if headroom < 1:
-        raise ValueError("headroom must be at least 1 (the targets must be feasible)")
+        raise InputError("headroom must be at least 1 (the targets must be feasible)")
     if inputs_per_good < 1:
-        raise ValueError("inputs_per_good must be at least 1")
+        raise InputError("inputs_per_good must be at least 1")
     if labour_kinds < 1:
-        raise ValueError("labour_kinds must be at least 1")
+        raise InputError("labour_kinds must be at least 1")
     rng = np.random.default_rng(seed)
     n = int(n_goods)
 

@@ -34,6 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
+from councilplan.model.errors import InputError
 from councilplan.model.synthetic import random_economy
 
 
@@ -95,7 +96,7 @@ def planted_economy(
     makes = Bc.indices[Bc.indptr[:-1]]  # the good each process makes (one per column)
     _, basic = np.unique(makes, return_index=True)  # first technique of each good, in good order
     if basic.size != m:
-        raise ValueError("every good needs a process that makes it")
+        raise InputError("every good needs a process that makes it")
     nonbasic = np.setdiff1d(np.arange(n), basic)
 
     # 1. prices

@@ -26,6 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
+from councilplan.model.errors import InputError
 from councilplan.planning.objectives import OBJECTIVES, Objective, harmony_pieces
 from councilplan.solvers.base import Block, LinearProgram
 
@@ -34,7 +35,7 @@ from councilplan.solvers.base import Block, LinearProgram
 SOFT_BLOCKS = ("goods", "floors", "labour", "resources")
 
 
-class PlanningInputError(ValueError):
+class PlanningInputError(InputError):
     """The goals do not suit the objective (e.g. ``ray`` with no targets)."""
 
 

@@ -37,6 +37,7 @@ import scipy.sparse.linalg as spla
 
 from councilplan.model import iomath
 from councilplan.model.economy import Economy
+from councilplan.model.errors import InputError
 from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Solver
 from councilplan.solvers.substitution import group_argmin
@@ -47,7 +48,7 @@ ITERATIVE_GOODS = 500
 Method = Literal["auto", "policy-iteration", "lp"]
 
 
-class ValuationError(ValueError):
+class ValuationError(InputError):
     """Labour values do not exist for this technology (it cannot produce a surplus)."""
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
+from councilplan.model.errors import InputError
 
 
 def regional_id(sector: str, region: str) -> str:
@@ -93,7 +94,7 @@ def add_transport(economy: Economy, routes: pd.DataFrame) -> Economy:
     origin = goods.get_indexer([regional_id(g, o) for g, o in zip(rows["good"], rows["origin"], strict=True)])
     dest = goods.get_indexer([regional_id(g, d) for g, d in zip(rows["good"], rows["dest"], strict=True)])
     if (origin < 0).any() or (dest < 0).any():
-        raise ValueError("a transport route names a good that is not regional (good@region) in this economy")
+        raise InputError("a transport route names a good that is not regional (good@region) in this economy")
     loss = rows["loss"].to_numpy(dtype=float) if "loss" in rows else np.zeros(k)
     cols = np.arange(k)
     A_new = sp.csr_matrix((np.ones(k), (origin, cols)), shape=(len(goods), k)).tolil()

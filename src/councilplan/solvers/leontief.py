@@ -74,13 +74,14 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from councilplan.model.errors import InputError
 from councilplan.solvers._pdhg_kernels import HAVE_NUMBA
 from councilplan.solvers._pdhg_kernels import dot as _dot
 
 Method = Literal["auto", "gauss-seidel", "jacobi", "bicgstab"]
 
 
-class NotProductiveError(ValueError):
+class NotProductiveError(InputError):
     """The iteration diverged: the technology cannot produce a surplus (``ρ(A) ≥ 1``)."""
 
 
@@ -268,7 +269,7 @@ def _solve(A: Any, b: Any, *, transpose: bool, tol: float, method: Method, maxit
     elif method == "bicgstab":
         x, it = _bicgstab(M, rhs, x, diag, transpose=transpose, target=target, maxiter=maxiter)
     else:
-        raise ValueError(f"unknown method '{method}'; choose auto, gauss-seidel, jacobi or bicgstab")
+        raise InputError(f"unknown method '{method}'; choose auto, gauss-seidel, jacobi or bicgstab")
     _check_sign(rhs, x)
     res = _residual(M, rhs, x, transpose) / bnorm
     return LeontiefSolution(x, it, res, method, time.perf_counter() - t0)
@@ -368,7 +369,7 @@ def leontief_solve(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method 
         return LeontiefPair(sx, sv, 0, sx.iterations + sv.iterations, time.perf_counter() - t0,
                             sx.method if sx.method != "trivial" else sv.method, "scipy", 1)
     if kernel == "numba" and not HAVE_NUMBA:
-        raise ValueError("kernel='numba' needs numba (pip install councilplan[fast])")
+        raise InputError("kernel='numba' needs numba (pip install councilplan[fast])")
     dinv = 1.0 / (1.0 - _diag(M))
     rho = _dot(rhs_y, dinv * rhs_l)
     use_numba = kernel == "numba" or (kernel == "auto" and HAVE_NUMBA and M.nnz >= 50_000)

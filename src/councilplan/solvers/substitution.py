@@ -743,7 +743,7 @@ class SubstitutionSolver(Solver):
                 warm = (x, y)
             worst = max(cert.primal_residual, cert.dual_residual, cert.gap)
             note = f"non-substitution crash not certified ({worst:.1e}{'; ' + method.note if method.note else ''}); "
-        except (NotApplicableError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
+        except (NotApplicableError, leontief.NotProductiveError) as exc:  # a bug is not 'not applicable'
             note = f"not a substitution system ({exc}); "
         backend = PDLPSolver(self.progress)
         left = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - t0), 0.0)

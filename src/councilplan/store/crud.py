@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, Select, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session, aliased
 
+from councilplan.model.errors import InputError
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import Late, append_event, append_sql
 from councilplan.store.security import hash_secret, new_invite_code, new_token
@@ -40,7 +41,7 @@ class NotFoundError(LookupError):
     """A stored object does not exist (the API answers 404)."""
 
 
-class ConflictError(ValueError):
+class ConflictError(InputError):
     """The request conflicts with the stored state (the API answers 409)."""
 
 

@@ -28,6 +28,8 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from councilplan.model.errors import InputError
+
 DEFAULT_URL = "sqlite:///councilplan.db"
 _LOCKED = "councilplan_write_lock"
 
@@ -54,7 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database in (None, "", ":memory:"):
-            raise ValueError("the embedded database must be a file (WAL needs one): use sqlite:///path/to/file.db")
+            raise InputError("the embedded database must be a file (WAL needs one): use sqlite:///path/to/file.db")
         engine = create_engine(url, **{"connect_args": {"check_same_thread": False, "timeout": 30},
                                        "pool_size": 20, "max_overflow": 40, **kwargs})
         _sqlite_setup(engine)

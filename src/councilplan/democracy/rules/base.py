@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from councilplan.democracy.domain import Council, Goals, Proposal, Vote
+from councilplan.model.errors import UnknownNameError
 
 if TYPE_CHECKING:
     from councilplan.model.economy import Economy
@@ -118,5 +119,5 @@ def get_rule(name: str, **params: Any) -> AggregationRule:
 
     cls = _RULES.get(name)
     if cls is None:
-        raise ValueError(f"unknown aggregation rule '{name}'; choose one of: {', '.join(sorted(_RULES))}")
+        raise UnknownNameError(f"unknown aggregation rule '{name}'; choose one of: {', '.join(sorted(_RULES))}")
     return cls(**params)

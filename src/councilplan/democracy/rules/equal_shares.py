@@ -60,6 +60,7 @@ from councilplan.democracy.domain import (
 from councilplan.democracy.rules.base import AggregationRule, council_map, register_rule
 from councilplan.democracy.rules.population_sum import priority_weights, workplace_offers
 from councilplan.model.economy import Economy
+from councilplan.model.errors import InputError
 
 if TYPE_CHECKING:
     from councilplan.planning.plan import Plan
@@ -270,9 +271,9 @@ class EqualShares(AggregationRule):
     def __init__(self, cost: Literal["labour", "shadow"] = "labour",
                  utility: Literal["cost", "approval"] = "cost", points_budget: float = POINTS_BUDGET) -> None:
         if cost not in ("labour", "shadow"):
-            raise ValueError(f"cost must be 'labour' or 'shadow', got {cost!r}")
+            raise InputError(f"cost must be 'labour' or 'shadow', got {cost!r}")
         if utility not in ("cost", "approval"):
-            raise ValueError(f"utility must be 'cost' or 'approval', got {utility!r}")
+            raise InputError(f"utility must be 'cost' or 'approval', got {utility!r}")
         self.cost, self.utility, self.points_budget = cost, utility, points_budget
 
     def capacity(self, economy: Economy, plan: Plan | None, dims: list[str], offered: pd.Series | None,
