@@ -84,9 +84,11 @@ def test_unknown_ids(econ: Path, file: str, old: str, new: str, expect: str) -> 
 @pytest.mark.parametrize(("value", "expect"), [
     ("", "value is empty"),
     ("abc", "'abc' is not a number"),
-    ("NaN", "value is NaN"),
-    ("inf", "value is infinite"),
-    ("-3", "value is negative"),
+    ("NaN", "value NaN is NaN"),
+    ("inf", "value inf is infinite"),
+    ("1e400", "value inf is infinite"),
+    ("-3", "value -3 is negative"),
+    (" -0.25 ", "value -0.25 is negative"),
 ])
 def test_bad_numbers(econ: Path, value: str, expect: str) -> None:
     _edit(econ / "outputs.csv", "turret_a,part_a,20", f"turret_a,part_a,{value}")
@@ -100,7 +102,7 @@ def test_bad_numbers(econ: Path, value: str, expect: str) -> None:
 def test_negative_coefficient_suggests_outputs(econ: Path) -> None:
     (econ / "inputs.csv").write_text("process,good,amount\nmilling_a,part_b,-0.5\n")
     msgs = _issues(econ)
-    assert any("inputs.csv, line 2, column 'amount': value is negative" in m and "outputs.csv" in m for m in msgs)
+    assert any("inputs.csv, line 2, column 'amount': value -0.5 is negative" in m and "outputs.csv" in m for m in msgs)
 
 
 def test_process_that_makes_nothing(econ: Path) -> None:

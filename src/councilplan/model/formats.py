@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
 from councilplan.model.errors import EconomyError
-from councilplan.model.validate import Checker, Table
+from councilplan.model.validate import MIN_MAGNITUDE, Checker, Table
 
 Format = Literal["csv", "parquet"]
 LIMIT_KINDS = ("labour", "resource", "capacity")
@@ -94,13 +94,14 @@ def _read_meta(directory: Path, checker: Checker) -> dict[str, str]:
 def _triplets(
     checker: Checker, table: Table, row_col: str, row_index: pd.Index, row_what: str, row_where: str,
     col_col: str, col_index: pd.Index, col_what: str, col_where: str, value_col: str, *, positive: bool = False,
+    smallest: float = 0.0,
 ) -> sp.csr_matrix | None:
     """Build a sparse (len(row_index), len(col_index)) matrix from a long table."""
     if not checker.columns(table, (col_col, row_col, value_col)):
         return None
     rows = checker.known(table, checker.ids(table, row_col, row_what), row_col, row_index, row_what, row_where)
     cols = checker.known(table, checker.ids(table, col_col, col_what), col_col, col_index, col_what, col_where)
-    vals = checker.numbers(table, value_col, positive=positive)
+    vals = checker.numbers(table, value_col, positive=positive, smallest=smallest)
     known = (rows >= 0) & (cols >= 0)
     ok = known & np.isfinite(vals)
     M = sp.csr_matrix((vals[ok], (rows[ok], cols[ok])), shape=(len(row_index), len(col_index)))
@@ -148,7 +149,8 @@ def read_economy(directory: str | Path) -> Economy:
     if t["inputs"] is not None:
         A = _triplets(checker, t["inputs"], "good", gi, "good", "goods.csv", "process", pi, "process", where_p, "amount")
     if t["outputs"] is not None:
-        B = _triplets(checker, t["outputs"], "good", gi, "good", "goods.csv", "process", pi, "process", where_p, "amount")
+        B = _triplets(checker, t["outputs"], "good", gi, "good", "goods.csv", "process", pi, "process", where_p, "amount",
+                      smallest=MIN_MAGNITUDE)
     else:
         codes = gi.get_indexer(pi)
         if (codes < 0).any():
@@ -207,8 +209,9 @@ def _entities(checker: Checker, table: Table | None, required: tuple[str, ...], 
     keep = [c for c in table.frame.columns if c not in ("id", "capacity")]
     frame = table.frame[keep].copy()
     frame.index = pd.Index(ids.to_numpy(), dtype=object, name="id")
-    # duplicates are reported above; keep the first so that later checks still run
-    return frame[~dup] if dup.any() else frame
+    # empty and repeated ids are reported above; drop them (keep a repeat's first row) so later checks still run
+    drop = dup | ids.isna().to_numpy(dtype=bool) | (ids.fillna("") == "").to_numpy(dtype=bool)
+    return frame[~drop] if drop.any() else frame
 
 
 def _limits(checker: Checker, table: Table, lab: pd.Series, res: pd.Series, cap: pd.Series,
@@ -220,6 +223,9 @@ def _limits(checker: Checker, table: Table, lab: pd.Series, res: pd.Series, cap:
     checker.rows(table, badkind, "kind", "kind must be labour, resource or capacity", "write labour, resource or capacity")
     ids = checker.ids(table, "id", "limit")
     avail = checker.numbers(table, "available")
+    dup = pd.DataFrame({"kind": kind.to_numpy(), "id": ids.to_numpy()}).duplicated().to_numpy()
+    checker.rows(table, dup, "id", "a second limit for the same (kind, id)",
+                 "give each labour kind, resource or capacity one limit row (keep the one you mean)")
     for name, index, series, where in (("labour", kinds, lab, "labour.csv 'kind'"),
                                        ("resource", resources, res, "resources.csv"),
                                        ("capacity", processes, cap, "processes.csv")):

@@ -122,6 +122,20 @@ class Table:
         return rows + 1 + self.header_lines
 
 
+#: magnitudes a solver can work with: HiGHS reads |a| ≥ 1e20 as infinite and drops |a| ≤ 1e-9 from
+#: a matrix; 1e15 and 1e-15 leave room for the rescaling of rows and columns
+MAX_MAGNITUDE = 1e15
+MIN_MAGNITUDE = 1e-15
+
+
+def _shown(value: object) -> str:
+    """A cell's value as a message shows it: text as written, numbers in their shortest exact form."""
+    if isinstance(value, float | np.floating):
+        text = repr(float(value))
+        return text.removesuffix(".0")
+    return str(value)
+
+
 @dataclass
 class Checker:
     """Collects issues while checking tables."""
@@ -133,17 +147,27 @@ class Checker:
     def add(self, file: str, message: str, fix: str, line: int | None = None, column: str | None = None) -> None:
         self.issues.append(Issue(file=file, message=message, fix=fix, line=line, column=column))
 
-    def rows(self, table: Table, mask: np.ndarray, column: str | None, message: str, fix: str) -> None:
-        """Report each row where ``mask`` is true (the first few, then a count)."""
+    def rows(self, table: Table, mask: np.ndarray, column: str | None, message: str, fix: str,
+             shown: np.ndarray | None = None) -> None:
+        """Report each row where ``mask`` is true (the first few, then a count).
+
+        With ``shown`` (the column as the user wrote it, or its numbers), each message names the
+        offending value: ``message`` may hold ``{value}``, else the value is appended.
+        """
         bad = np.flatnonzero(mask)
         if bad.size == 0:
             return
-        lines = table.line(bad[:MAX_ROWS_REPORTED])
-        for ln in lines:
-            self.add(table.name, message, fix, int(ln), column)
+        first = bad[:MAX_ROWS_REPORTED]
+        for pos, ln in zip(first, table.line(first), strict=True):
+            text = message
+            if shown is not None:
+                value = _shown(shown[pos])
+                text = message.format(value=value) if "{value}" in message else f"{message}: {value}"
+            self.add(table.name, text, fix, int(ln), column)
         if bad.size > MAX_ROWS_REPORTED:
             more = bad.size - MAX_ROWS_REPORTED
-            self.add(table.name, f"{message} in {more} more rows", fix, None, column)
+            general = message.replace(" {value}", "").replace("{value}", "")
+            self.add(table.name, f"{general} in {more} more rows", fix, None, column)
 
     def positions(self, known: pd.Index, ids: pd.Series) -> np.ndarray:
         """``known.get_indexer(ids)``, hashed by Arrow when ``ids`` are Arrow strings.
@@ -199,10 +223,13 @@ class Checker:
         """Report repeated ids; return the mask of repeats (each id's first row is not one)."""
         if _all_distinct(ids):
             return np.zeros(len(ids), dtype=bool)
-        dup = ids.duplicated(keep="first").to_numpy()
+        values = ids.to_numpy(dtype=object)
+        # an empty id is reported by :meth:`ids`; two empty ids are not also a duplicate
+        present = ids.notna().to_numpy(dtype=bool) & (ids.astype(str).str.strip() != "").to_numpy(dtype=bool)
+        dup = ids.duplicated(keep="first").to_numpy() & present
         bad = np.flatnonzero(dup)
         for pos in bad[:MAX_ROWS_REPORTED]:
-            first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
+            first = int(np.flatnonzero(values == values[pos])[0])
             self.add(
                 table.name,
                 f"duplicate {what} id '{ids.iloc[pos]}' (first defined on line {int(table.line(np.array([first]))[0])})",
@@ -239,8 +266,10 @@ class Checker:
         allow_empty: bool = False,
         allow_inf: bool = False,
         positive: bool = False,
+        smallest: float = 0.0,
     ) -> np.ndarray:
-        """Check a numeric column: numeric, not NaN, finite, not negative.
+        """Check a numeric column: numeric, not NaN, finite, not negative, ``|v| ≤ MAX_MAGNITUDE``,
+        and, where ``smallest > 0``, ``v = 0 or |v| ≥ smallest``.
 
         Returns the float values (NaN where empty and ``allow_empty``, or where invalid).
         """
@@ -257,7 +286,8 @@ class Checker:
             lowered = text.str.lower()
             nan_text = lowered.isin(["nan", "na", "n/a"]).to_numpy(dtype=bool)
             nonnumeric = np.isnan(values) & ~empty & ~nan_text
-            self.rows(table, nan_text, column, "value is NaN", f"write a number in '{column}'")
+            self.rows(table, nan_text, column, "value {value} is NaN", f"write a number in '{column}'",
+                      shown=text.to_numpy(dtype=object))
             if nonnumeric.any():
                 bad = np.flatnonzero(nonnumeric)
                 for pos in bad[:MAX_ROWS_REPORTED]:
@@ -276,11 +306,20 @@ class Checker:
                 self.rows(table, empty, column, "value is empty or NaN", f"write a number in '{column}'")
             else:
                 self.rows(table, empty, column, "value is empty", f"write a number in '{column}'")
+        # the value as the user wrote it (a CSV cell's text), else the number read
+        shown = values if text is None else text.to_numpy(dtype=object)
         isinf = np.isinf(values)
         if not allow_inf:
-            self.rows(table, isinf, column, "value is infinite", f"write a finite number in '{column}' (leave the row out for 'unlimited')")
+            self.rows(table, isinf, column, "value {value} is infinite", f"write a finite number in '{column}' (leave the row out for 'unlimited')", shown)
         negative = values < 0
-        self.rows(table, negative, column, "value is negative", f"'{column}' must be ≥ 0; model a by-product in outputs.csv instead of a negative input")
+        self.rows(table, negative, column, "value {value} is negative", f"'{column}' must be ≥ 0; model a by-product in outputs.csv instead of a negative input", shown)
         if positive:
-            self.rows(table, values == 0, column, "value is zero", f"'{column}' must be > 0")
+            self.rows(table, values == 0, column, "value {value} is zero", f"'{column}' must be > 0", shown)
+        magnitude = np.abs(np.where(np.isfinite(values), values, 0.0))
+        self.rows(table, magnitude > MAX_MAGNITUDE, column, f"value {{value}} is too large (over {MAX_MAGNITUDE:g})",
+                  f"measure '{column}' in larger units (thousands, millions) so that it stays under {MAX_MAGNITUDE:g}", shown)
+        if smallest > 0:  # a tiny input coefficient is harmless (real tables hold 1e-20s); a tiny output is not
+            self.rows(table, (magnitude > 0) & (magnitude < smallest), column,
+                      f"value {{value}} is too small (under {smallest:g}, below what a solver can tell from 0)",
+                      f"measure '{column}' in smaller units so that it is at least {smallest:g}", shown)
         return values
