@@ -93,6 +93,10 @@ def make_world(economy: Economy, params: Params, rng: np.random.Generator, *,
                periods: int = PERIODS, n_councils: int = N_COUNCILS) -> World:
     """Draw one run's world from ``rng`` (always the same number of variates, whatever ``params``)."""
     n, m = economy.n_processes, economy.n_goods
+    d = np.clip(economy.targets["amount"].to_numpy(dtype=float), 0.0, None)
+    if not (d > 0).any():
+        raise ExperimentInputError(f"economy '{economy.name}' has no positive target amount; "
+                                   "fix: targets.csv needs at least one good with amount > 0")
     K0 = reference_capacity(economy)
     free = economy.replace(labour_available=pd.Series(np.inf, index=economy.labour_kinds, name="available"))
     z = rng.standard_normal((periods, n))
@@ -104,10 +108,6 @@ def make_world(economy: Economy, params: Params, rng: np.random.Generator, *,
     strategic_u = rng.random(n_councils)
     centre_z = rng.standard_normal(m)
 
-    d = np.clip(economy.targets["amount"].to_numpy(dtype=float), 0.0, None)
-    if not (d > 0).any():
-        raise ExperimentInputError(f"economy '{economy.name}' has no positive target amount; "
-                                   "fix: targets.csv needs at least one good with amount > 0")
     first = plan(free.replace(capacity=pd.Series(params.effort0 * K0, index=economy.processes.index)),
                  "ray", with_values=False)
     if not first.optimal or not first.scale:
