@@ -83,3 +83,10 @@ def test_cli_user_errors_exit_2_without_traceback(args: list[str], needle: str, 
     assert res.exit_code == 2, res.output
     assert needle in res.output
     assert "Traceback" not in res.output
+
+
+def test_cli_two_economy_sources_exit_2(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["experiment", "governance", "--example", "germany-1995", "--scenario", "war1941",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert "at most one" in res.output

@@ -81,3 +81,19 @@ def test_economy_without_targets_is_refused_with_a_fix() -> None:
     empty = econ.with_targets(econ.targets.assign(amount=0.0))
     with pytest.raises(ExperimentInputError, match=r"[Ff]ix"):
         make_world(empty, Params(), np.random.default_rng(0))
+
+
+def test_war1941_static_economy_plans_and_runs() -> None:
+    from councilplan.experiment.scenario import scenario_economy
+
+    econ = scenario_economy("war1941")
+    assert econ.labour_available["workers"] == pytest.approx(31.2)
+    rows = run_one(0, 0, econ)
+    assert all(np.isfinite(r["welfare"]) and 0.0 <= r["welfare"] <= 1.0 for r in rows)
+
+
+def test_unknown_scenario_names_the_builtins() -> None:
+    from councilplan.experiment.scenario import scenario_economy
+
+    with pytest.raises(FileNotFoundError, match="war1941"):
+        scenario_economy("war1812")

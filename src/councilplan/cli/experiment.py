@@ -39,6 +39,7 @@ def governance(
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://host:8786")] = None,
     economy: Annotated[Path | None, typer.Option(help="economy directory (default: a fresh generated economy per run)")] = None,
     example_name: Annotated[str | None, typer.Option("--example", help="a built-in example economy, e.g. germany-1995")] = None,
+    scenario: Annotated[str | None, typer.Option(help="a scenario's static economy, e.g. war1941 (its shocks are not applied)")] = None,
     goods: Annotated[int, typer.Option(help="goods in each generated economy")] = 10,
     seed: Annotated[int, typer.Option(help="base seed; run i uses SeedSequence([seed, i])")] = 0,
     set_: Annotated[list[str] | None, typer.Option("--set", help="hold a parameter fixed: NAME=VALUE (repeatable)")] = None,
@@ -50,8 +51,8 @@ def governance(
     from councilplan.experiment.run import EconomySource, Generated
     from councilplan.experiment.sweep import sweep
 
-    if economy is not None and example_name is not None:
-        raise fail("give either --economy or --example, not both")
+    if sum(x is not None for x in (economy, example_name, scenario)) > 1:
+        raise fail("give at most one of --economy, --example and --scenario")
     if runs < 2:
         raise fail(f"--runs {runs}: give at least 2 runs (confidence intervals need them)")
     source: EconomySource
@@ -59,6 +60,10 @@ def governance(
         from councilplan.model.formats import read_economy
 
         source = read_economy(economy)
+    elif scenario is not None:
+        from councilplan.experiment.scenario import scenario_economy
+
+        source = scenario_economy(scenario)
     elif example_name is not None:
         from councilplan.examples import example
 
