@@ -21,6 +21,7 @@ LEVEL = {
     "api": 5,
     "web": 5,
     "distributed": 5,
+    "experiment": 5,
     "cli": 6,
 }
 
