@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from councilplan.cli.app import app, console, fail, guarded
+from councilplan.model.errors import InputError
 
 experiment_app = typer.Typer(help="Reproducible experiments on the planner (swept on Dask).", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
@@ -22,12 +23,12 @@ def _parse_fixed(values: list[str]) -> dict[str, float]:
     for item in values:
         name, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"--set {item!r}: expected NAME=VALUE, e.g. --set ratchet=0.8")
+            raise InputError(f"--set {item!r}: expected NAME=VALUE, e.g. --set ratchet=0.8")
         parameter(name.strip())
         try:
             out[name.strip()] = float(value)
         except ValueError:
-            raise ValueError(f"--set {item!r}: {value!r} is not a number; give e.g. --set {name}=0.5") from None
+            raise InputError(f"--set {item!r}: {value!r} is not a number; give e.g. --set {name}=0.5") from None
     return out
 
 

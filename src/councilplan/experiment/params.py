@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from councilplan.model.errors import InputError
+
 NO_ESTIMATE = "no published estimate; swept wide"
 
 
@@ -204,7 +206,7 @@ class Params:
         """A copy with some parameters changed (names checked)."""
         unknown = sorted(set(changes) - set(self.names()))
         if unknown:
-            raise ValueError(f"unknown experiment parameter(s) {unknown}; known: {', '.join(self.names())}")
+            raise InputError(f"unknown experiment parameter(s) {unknown}; known: {', '.join(self.names())}")
         return replace(self, **changes)
 
     def as_dict(self) -> dict[str, float]:
@@ -243,4 +245,4 @@ def parameter(name: str) -> Parameter:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ValueError(f"unknown experiment parameter {name!r}; known: {', '.join(_BY_NAME)}") from None
+        raise InputError(f"unknown experiment parameter {name!r}; known: {', '.join(_BY_NAME)}") from None

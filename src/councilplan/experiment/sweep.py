@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from councilplan.experiment.run import EconomySource, run_one
+from councilplan.model.errors import InputError
 
 
 @contextmanager
@@ -34,7 +35,7 @@ def dask_client(workers: int = 1, scheduler: str | None = None) -> Iterator[Any]
             yield client
         return
     if workers < 1:
-        raise ValueError(f"workers must be ≥ 1, got {workers}")
+        raise InputError(f"workers must be ≥ 1, got {workers}")
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster, Client(cluster) as client:
         yield client
@@ -49,7 +50,7 @@ def sweep(runs: int, economy: EconomySource, *, base_seed: int = 0, workers: int
     (for a progress bar). ``client`` reuses an existing ``distributed.Client``.
     """
     if runs < 1:
-        raise ValueError(f"runs must be ≥ 1, got {runs}")
+        raise InputError(f"runs must be ≥ 1, got {runs}")
     if client is None:
         with dask_client(workers, scheduler) as c:
             return sweep(runs, economy, base_seed=base_seed, fixed=fixed, rule=rule, on_done=on_done, client=c)

@@ -28,6 +28,7 @@ import pandas as pd
 from councilplan.democracy.domain import Council, CouncilKind
 from councilplan.experiment.params import Params
 from councilplan.model.economy import Economy
+from councilplan.model.errors import InputError
 from councilplan.planning import plan
 
 #: periods per run
@@ -38,7 +39,7 @@ SHOCK = 0.3
 N_COUNCILS = 12
 
 
-class ExperimentInputError(ValueError):
+class ExperimentInputError(InputError):
     """The economy cannot host the experiment (the message says why and how to fix it)."""
 
 
