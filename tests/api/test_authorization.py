@@ -3,25 +3,37 @@
 A write is allowed exactly when :data:`councilplan.api.deps.PERMISSIONS` says so:
 the caller's role is at least the action's role and the target is the caller's
 own council (council-scoped) or own economy (economy-scoped). A refused write is
-a 403 that changes nothing: the event log does not grow.
+a 403 that changes nothing: the event log does not grow and no row of any table changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from apihelpers import Api
+from sqlalchemy import select
 
 from councilplan.api.deps import PERMISSIONS
 from councilplan.democracy import Role
 from councilplan.store.db import Database
 from councilplan.store.security import hash_secret, new_token
-from councilplan.store.tables import MemberRow
+from councilplan.store.tables import Base, MemberRow
 
 ROLES = ["member", "delegate", "coordinator", "admin"]
+
+
+def snapshot(database: Database) -> str:
+    """A digest of every row of every table: equal before and after exactly when nothing was written."""
+    h = hashlib.sha256()
+    with database.transaction(write=False) as s:
+        for table in Base.metadata.sorted_tables:
+            rows = s.execute(select(table).order_by(*table.primary_key.columns)).all()
+            h.update(f"{table.name}:{rows!r}".encode())
+    return h.hexdigest()
 WANT = {"goods": {"part_a": 1.0}}
 
 
@@ -48,6 +60,16 @@ class Matrix:
         self.delegates = {c: self.e1.member(c, "delegate")[1] for c in ("A", "B")}
         self.proposals = {c: self.submit(c) for c in ("A", "B")}
         self.n = itertools.count()
+        self.database = database
+        self.fresh: dict[str, int] = {}
+
+    def prepare(self, action: str, own: bool) -> None:
+        """Make the target that ``action`` consumes (a member to remove, a proposal to withdraw)."""
+        c = "A" if own else "B"
+        if action == "members.remove":
+            self.fresh[action] = self.e1.member(c, "member")[0]
+        elif action == "proposals.withdraw":
+            self.fresh[action] = self.submit(c)
 
     def submit(self, council: str) -> int:
         return int(self.api.ok("POST", f"/rounds/{self.e1.round}/proposals", self.delegates[council], json=WANT)["id"])
@@ -67,12 +89,12 @@ class Matrix:
                                                json={"role": "member"}),
             "members.update": lambda: api.call("PATCH", f"/members/{self.targets[c]}", token,
                                                json={"name": f"renamed {next(self.n)}"}),
-            "members.remove": lambda: api.call("DELETE", f"/members/{self.e1.member(c, 'member')[0]}", token),
+            "members.remove": lambda: api.call("DELETE", f"/members/{self.fresh[action]}", token),
             "proposals.submit": lambda: api.call("POST", f"/rounds/{self.e1.round}/proposals", token,
                                                  json={**WANT, "council_id": self.e1.councils[c]}),
             "proposals.revise": lambda: api.call("PUT", f"/proposals/{self.proposals[c]}", token,
                                                  json={"goods": {"part_b": 2.0}}),
-            "proposals.withdraw": lambda: api.call("DELETE", f"/proposals/{self.submit(c)}", token),
+            "proposals.withdraw": lambda: api.call("DELETE", f"/proposals/{self.fresh[action]}", token),
             "votes.cast": lambda: api.call("PUT", f"/rounds/{self.e1.round}/votes", token,
                                            json={"votes": {str(self.proposals[c]): 10},
                                                  "council_id": self.e1.councils[c]}),
@@ -109,12 +131,10 @@ def test_matrix(matrix: Matrix, role: str, action: str, own: bool) -> None:
     least, _scope = PERMISSIONS[action]
     allowed = own and Role(role).at_least(least)
     token = matrix.tokens[role]
-    if action in ("members.remove", "proposals.withdraw"):  # fresh targets are made first
-        r = matrix.do(action, token, own)
-        before = None
-    else:
-        before = matrix.e1.events() + matrix.e2.events()
-        r = matrix.do(action, token, own)
+    matrix.prepare(action, own)  # fresh targets are made first
+    before = matrix.e1.events() + matrix.e2.events()
+    rows = snapshot(matrix.database)
+    r = matrix.do(action, token, own)
     if allowed:
         # allowed: done, or refused for a reason other than permission (a round already runs; an open round
         # cannot be published)
@@ -123,8 +143,8 @@ def test_matrix(matrix: Matrix, role: str, action: str, own: bool) -> None:
     else:
         assert r.status_code == 403, r.text
         assert "detail" in r.json()
-        if before is not None:
-            assert matrix.e1.events() + matrix.e2.events() == before, "a refused write was recorded"
+        assert matrix.e1.events() + matrix.e2.events() == before, "a refused write was recorded"
+        assert snapshot(matrix.database) == rows, "a refused write changed the database"
 
 
 def test_board_admin_cannot_write_council_data(matrix: Matrix) -> None:
