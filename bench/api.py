@@ -108,7 +108,8 @@ def recompute(goods: int, councils: int = 20, seed: int = 0, compare: bool = Fal
 
 
 # ----------------------------------------------------------------------- load
-def _start_server(tmp: Path, db: str | None = None, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(tmp: Path, db: str | None = None, workers: int = 1, max_inflight: int | None = None
+                  ) -> tuple[subprocess.Popen[bytes], str]:
     import httpx
 
     from councilplan.api.server import free_port
@@ -116,7 +117,8 @@ def _start_server(tmp: Path, db: str | None = None, workers: int = 1) -> tuple[s
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", "from councilplan.cli import main; main()", "serve",
                              "--db", db or f"sqlite:///{tmp / 'load.db'}", "--port", str(port),
-                             "--workers", str(workers)],
+                             "--workers", str(workers),
+                             *([] if max_inflight is None else ["--max-inflight", str(max_inflight)])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
                             start_new_session=True)  # its own process group: stopped with its workers
     url = f"http://127.0.0.1:{port}"
@@ -207,7 +209,7 @@ async def _load(url: str, seed: dict[str, Any], rate: float, seconds: float, pre
                 ) -> dict[str, Any]:
     n = int(rate * seconds)
     rng = random.Random(1)
-    lat: dict[str, list[float]] = {"read": [], "write": []}
+    lat: dict[str, list[float]] = {"read": [], "write": [], "shed": []}
     errors: dict[str, int] = {}
     rid, tokens = seed["round"], seed["tokens"]
     u = urlparse(url)
@@ -244,10 +246,10 @@ async def _load(url: str, seed: dict[str, Any], rate: float, seconds: float, pre
             return
         conn.used = time.monotonic()
         # latency from the moment the request was due: it includes any queueing, client or server
-        lat[kind].append(time.perf_counter() - due)
+        lat["shed" if code == 503 else kind].append(time.perf_counter() - due)
         by_second.setdefault(int(due - start), []).append(time.perf_counter() - due)
         idle.append(conn)
-        if code >= 400:
+        if code >= 400 and code != 503:
             errors[str(code)] = errors.get(str(code), 0) + 1
 
     tasks = []
@@ -267,6 +269,8 @@ async def _load(url: str, seed: dict[str, Any], rate: float, seconds: float, pre
         return statistics.quantiles(v, n=100)[p - 1] * 1000 if len(v) >= 2 else float("nan")
 
     return {"requests": n, "wall_s": round(wall, 2), "achieved_rps": round(n / wall, 1), "errors": errors,
+            "shed_503": len(lat["shed"]), "served_rps": round(len(every) / wall, 1),
+            "shed_p99_ms": round(q(sorted(lat["shed"]), 99), 2),
             "connections": opened, "p50_ms": round(q(every, 50), 2), "p99_ms": round(q(every, 99), 2),
             "max_ms": round(every[-1] * 1000, 2) if every else float("nan"),
             "read_p99_ms": round(q(sorted(lat["read"]), 99), 2),
@@ -276,8 +280,13 @@ async def _load(url: str, seed: dict[str, Any], rate: float, seconds: float, pre
             "write_p99_ms": round(q(sorted(lat["write"]), 99), 2)}
 
 
-def load(rate: float, seconds: float, server: str | None, db: str | None = None, workers: int = 1
-         ) -> dict[str, Any]:
+def load(rate: float, seconds: float, server: str | None, db: str | None = None, workers: int = 1,
+         max_inflight: int | None = None) -> dict[str, Any]:
+    """An open-loop load at ``rate`` requests/s (30 % proposal writes, 70 % reads) for ``seconds``.
+
+    Latencies (p50/p99/max) are of the requests the server served; those it shed (503 ``overloaded``,
+    see ``--max-inflight``) are counted in ``shed_503`` and timed apart (``shed_p99_ms``).
+    """
     if rate * seconds > 50_000 or seconds > 300:
         raise SystemExit("bounded: at most 50,000 requests and 300 s")
     if server is not None and urlparse(server).hostname not in ("127.0.0.1", "localhost"):
@@ -290,7 +299,7 @@ def load(rate: float, seconds: float, server: str | None, db: str | None = None,
             db = stack.enter_context(temporary_postgres())
         proc = None
         if server is None:
-            proc, server = _start_server(Path(tmp), db, workers)
+            proc, server = _start_server(Path(tmp), db, workers, max_inflight)
         try:
             seeded = _seed(server)
             # warm-up, not measured: each server process loads the economy, compiles its statements
@@ -300,7 +309,8 @@ def load(rate: float, seconds: float, server: str | None, db: str | None = None,
             out = asyncio.run(_load(server, seeded, rate, seconds))
             after = os.getloadavg()
             out["loadavg_1m_before_after"] = f"{before[0]:.2f} → {after[0]:.2f} (cores: {os.cpu_count()})"
-            out["server"] = f"{workers} worker(s) on {'PostgreSQL' if db and db.startswith('postgres') else 'SQLite'}"
+            out["server"] = (f"{workers} worker(s) on {'PostgreSQL' if db and db.startswith('postgres') else 'SQLite'}"
+                             f", max in flight {'default' if max_inflight is None else max_inflight or 'off'}")
             return out
         finally:
             if proc is not None:
@@ -391,6 +401,8 @@ def main() -> None:
     ld.add_argument("--db", default=None, help="database URL for the started server; 'postgresql': a fresh "
                                                "database on $COUNCILPLAN_TEST_POSTGRES (default: a SQLite file)")
     ld.add_argument("--workers", type=int, default=1, help="server processes")
+    ld.add_argument("--max-inflight", type=int, default=None,
+                    help="the server's load-shedding cap per process (0: off; default: the server's default)")
     co = sub.add_parser("cost", help="CPU per request of each kind: one server process, a sequential client")
     co.add_argument("--db", default=None, help="'postgresql' or a database URL (default: a SQLite file)")
     co.add_argument("--requests", type=int, default=400)
@@ -403,7 +415,7 @@ def main() -> None:
         out: dict[str, Any] = recompute(args.goods, compare=args.compare)
         target = out["recompute_after_one_vote_s"] <= 1.0
     else:
-        out = load(args.rate, args.seconds, args.server, args.db, args.workers)
+        out = load(args.rate, args.seconds, args.server, args.db, args.workers, args.max_inflight)
         target = out["p99_ms"] <= 100.0
     for k, v in out.items():
         print(f"{k:>34}: {v:.4g}" if isinstance(v, float) else f"{k:>34}: {v}")

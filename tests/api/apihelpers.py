@@ -78,6 +78,8 @@ class RawResponse:
 
     status_code: int
     content: bytes
+    retry_after: float | None = None
+    attempts: int = 1
 
     def json(self) -> Any:
         return json.loads(self.content)
@@ -96,15 +98,20 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     writer.write(f"{method} {path} HTTP/1.1\r\n{''.join(f'{k}: {v}' + chr(13) + chr(10) for k, v in head.items())}"
                  "\r\n".encode() + data)
     lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-    length = next((int(v) for k, _, v in (line.partition(":") for line in lines[1:])
-                   if k.strip().lower() == "content-length"), 0)
-    return RawResponse(int(lines[0].split()[1]), await reader.readexactly(length))
+    fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    length = int(fields.get("content-length", 0))
+    retry = float(fields["retry-after"]) if "retry-after" in fields else None
+    return RawResponse(int(lines[0].split()[1]), await reader.readexactly(length), retry)
 
 
 async def burst(base_url: str, requests: list[tuple[str, str, dict[str, str], Any]],
-                connections: int = 200) -> list[RawResponse]:
+                connections: int = 200, retry_overloaded: bool = True) -> list[RawResponse]:
     """Send ``(method, path, headers, json body)`` requests at once over ``connections`` keep-alive
     connections (opened together, each sending its share back to back); responses in request order.
+
+    A request the server sheds (503 ``overloaded``, see :mod:`councilplan.api.shedding`) is sent again
+    after its ``Retry-After``, as a well-behaved client would, unless ``retry_overloaded`` is false;
+    each response's ``attempts`` counts its tries.
 
     A minimal HTTP/1.1 client for the concurrency tests: httpx's connection pool costs more CPU per
     request than the server, which would make a test of the server measure the client.
@@ -127,7 +134,14 @@ async def burst(base_url: str, requests: list[tuple[str, str, dict[str, str], An
         try:
             while todo:
                 i, (method, path, headers, body) = todo.pop()
-                out[i] = await _exchange(reader, writer, host, method, path, headers, body)
+                attempts = 1
+                r = await _exchange(reader, writer, host, method, path, headers, body)
+                while retry_overloaded and r.status_code == 503 and r.retry_after is not None and attempts < 30:
+                    await asyncio.sleep(r.retry_after)
+                    attempts += 1
+                    r = await _exchange(reader, writer, host, method, path, headers, body)
+                r.attempts = attempts
+                out[i] = r
         finally:
             writer.close()
             await writer.wait_closed()

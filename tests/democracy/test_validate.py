@@ -58,3 +58,19 @@ def test_kind_mismatch_and_empty() -> None:
     assert "kind" in fields(Proposal("x", "street", "workplace", capacity={"milling_a": 1}), STREET)
     assert "asks for nothing" in fields(Proposal("x", "street", "consumer"), STREET)["goods"]
     assert "council_id" in fields(Proposal("x", "other", "consumer", goods={"part_a": 1}), STREET)
+
+
+def test_huge_values_are_refused_and_huge_points_do_not_overflow() -> None:
+    # found by schemathesis: points near the largest float summed to inf with an overflow warning
+    p = Proposal("p", "street", "consumer", goods={"part_a": 2e15}, priorities={"part_a": 1.7e308, "part_b": 1.7e308})
+    f = fields(p, STREET)
+    assert "too large" in f["goods['part_a']"] and "1e+15" in f["goods['part_a']"]
+    assert "too large" in f["priorities['part_a']"]
+    assert "add up to inf" in f["priorities"]
+
+
+def test_a_population_past_the_largest_magnitude_is_refused() -> None:
+    with pytest.raises(ProposalError) as e:
+        Council("big", "Big", "consumer", population=1e300)
+    (issue,) = e.value.issues
+    assert issue.field == "population" and "over 1e+15" in issue.message

@@ -18,14 +18,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pydantic
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import councilplan
+from councilplan.api.deps import known_query
 from councilplan.api.routes import councils, economies, members, plans, proposals, rounds, votes
+from councilplan.api.schemas import Problem
+from councilplan.api.shedding import LoadShedder, max_inflight_from_env
 from councilplan.democracy import ProposalError, RoundTransitionError
 from councilplan.model.errors import EconomyError, InputError
 from councilplan.store.crud import ConflictError, NotFoundError
@@ -124,16 +127,24 @@ def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[N
 
 
 def create_app(db: Database | str | None = None, *, migrate: bool = True,
-               threads: int = ROUTE_THREADS) -> FastAPI:
+               threads: int = ROUTE_THREADS, max_inflight: int | None = None) -> FastAPI:
     """The API on ``db`` (a :class:`Database`, a URL, or the default SQLite file); migrates it unless told not to.
 
     ``threads``: worker threads for the route bodies (see :data:`ROUTE_THREADS`).
+    ``max_inflight``: requests this process holds at once before it answers 503 ``overloaded``
+    (:class:`~councilplan.api.shedding.LoadShedder`); ``None`` reads ``$COUNCILPLAN_MAX_INFLIGHT``
+    (default :data:`~councilplan.api.shedding.MAX_INFLIGHT`), ``0`` turns shedding off.
     """
+    limit = max_inflight_from_env() if max_inflight is None else max_inflight
+    if limit < 0:
+        raise ValueError(f"max_inflight={limit} is negative. Fix: pass 0 (no shedding) or more")
     database = db if isinstance(db, Database) else Database(db)
     if migrate:
         database.upgrade()
     app = FastAPI(
         lifespan=_lifespan(threads),
+        responses=ERRORS,
+        dependencies=[Depends(known_query)],
         title="councilplan",
         version=councilplan.__version__,
         summary="Councils propose, a rule aggregates, the engine plans, councils revise.",
@@ -158,7 +169,24 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     app.add_exception_handler(InputError, _message(422, "value_error"))
     app.add_exception_handler(pydantic.ValidationError, _message(422, "value_error"))
     app.add_exception_handler(Exception, _internal)
+    if limit:
+        app.add_middleware(LoadShedder, limit=limit)
+    app.state.max_inflight = limit
     return app
+
+
+#: the error answers every operation documents (all of them :class:`Problem` bodies)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "a body that cannot be read (not JSON, not UTF-8)"},
+    401: {"model": Problem, "description": "no token, or one that is unknown or revoked"},
+    403: {"model": Problem, "description": "the caller's role or council may not do this"},
+    404: {"model": Problem, "description": "no such id (or not visible to the caller)"},
+    409: {"model": Problem, "description": "conflicts with the stored state (an illegal round transition, "
+                                           "a used invite, a duplicate)"},
+    422: {"model": Problem, "description": "bad input: each entry of `detail` says where, what and the fix"},
+    503: {"model": Problem, "description": "busy or at capacity: retry after `Retry-After` seconds",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}},
+}
 
 
 def freeze_startup_objects() -> None:
@@ -171,9 +199,9 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def serving_app(db: Database) -> FastAPI:
+def serving_app(db: Database, max_inflight: int | None = None) -> FastAPI:
     """The app a server process runs: on ``db``, already migrated, its start-up objects frozen."""
-    app = create_app(db, migrate=False)
+    app = create_app(db, migrate=False, max_inflight=max_inflight)
     freeze_startup_objects()
     return app
 

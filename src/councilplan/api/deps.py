@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from councilplan.api.schemas import MAX_ID
 from councilplan.democracy import Role
 from councilplan.store import crud
 from councilplan.store.db import Database
@@ -25,6 +26,9 @@ from councilplan.store.tables import CouncilRow, MemberRow
 
 Scope = Literal["economy", "council"]
 T = TypeVar("T")
+
+#: a row's id in a path: positive and within :data:`MAX_ID`
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="the row's id")]
 
 #: action -> (least role, scope). The authorisation matrix test walks this table.
 PERMISSIONS: dict[str, tuple[Role, Scope]] = {
@@ -173,13 +177,44 @@ def can_read(actor: Actor, economy_id: int) -> None:
                             f"you are a member of economy {actor.economy_id}, not of economy {economy_id}")
 
 
+def _query_names(dependant: Any) -> frozenset[str]:
+    """The query parameters an operation takes: its own and those of every dependency, by their aliases."""
+    names = {f.alias for f in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+async def known_query(request: Request) -> None:
+    """Refuse query parameters the operation does not take: ``?limt=5`` is a 422 that names the
+    parameters there are, not a silently ignored typo."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    names = _QUERY_NAMES.get(id(route))
+    if names is None:
+        names = _QUERY_NAMES[id(route)] = _query_names(dependant)
+    unknown = [k for k in request.query_params if k not in names]
+    if unknown:
+        from fastapi.exceptions import RequestValidationError
+
+        takes = ", ".join(sorted(names)) or "none"
+        raise RequestValidationError([{"type": "unknown_query_parameter", "loc": ["query", k], "input": k,
+                                       "msg": f"unknown query parameter {k!r}. Fix: leave it out; this "
+                                              f"operation takes: {takes}"} for k in unknown])
+
+
 @dataclass(frozen=True)
 class Paging:
     offset: int
     limit: int
 
 
-async def paging(offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+async def paging(offset: Annotated[int, Query(ge=0, le=MAX_ID, description="items to skip")] = 0,
            limit: Annotated[int, Query(ge=1, le=500, description="items per page (≤ 500)")] = 50) -> Paging:
     return Paging(offset, limit)
 

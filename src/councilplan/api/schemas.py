@@ -5,15 +5,35 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from councilplan.model.validate import MAX_MAGNITUDE
 
 T = TypeVar("T")
 
-Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: a quantity, population, number of hours or points: finite, ≥ 0 and at most the engine's largest magnitude
+Amount = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 RoleName = Literal["member", "delegate", "coordinator", "admin"]
 CouncilKindName = Literal["workplace", "consumer", "regional"]
 Objective = Literal["ray", "harmony", "min-labour"]
+
+
+#: the largest id or offset a request may name: the databases' 64-bit integers (a bigger one is a 422,
+#: not an overflow inside the database driver)
+MAX_ID = 2**63 - 1
+
+#: a row's id sent in a body or a query
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC: SQLite hands back the stored UTC time without its zone, which is not RFC 3339."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+#: a moment, always sent with its zone (``2026-12-06T13:46:00.102332Z``)
+Timestamp = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 class In(BaseModel):
@@ -22,6 +42,24 @@ class In(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorItem(BaseModel):
+    """One thing wrong with a request: where (``loc``), what and how to fix it (``msg``), and its kind."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """Every error answer: ``detail`` is a message, or for bad input (422) a list of :class:`ErrorItem`;
+    ``type`` names the kind (``not_found``, ``conflict``, ``overloaded``…) where the server knows it."""
+
+    detail: str | list[ErrorItem]
+    type: str | None = None
 
 
 class Page(BaseModel, Generic[T]):
@@ -53,7 +91,7 @@ class EconomyPublic(Out):
     n_processes: int
     log_seq: int
     log_head: str
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class EconomyDetail(EconomyPublic):
@@ -85,7 +123,7 @@ class CouncilPublic(Out):
     kind: str
     population: float | None
     processes: list[str]
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class InviteCreate(In):
@@ -97,7 +135,7 @@ class InvitePublic(Out):
     id: int
     council_id: int
     role: str
-    expires_at: dt.datetime
+    expires_at: Timestamp
     code: str = Field(description="the one-time invite code; shown only now, stored only as a hash")
 
 
@@ -117,7 +155,7 @@ class MemberPublic(Out):
     name: str
     role: str
     active: bool
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class MemberUpdate(In):
@@ -164,7 +202,7 @@ class RoundPublic(Out):
     tolerance: float
     finished: bool
     finish_reason: str | None
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 # ------------------------------------------------------------------ proposals
@@ -190,7 +228,7 @@ class ProposalContent(In):
 
 class ProposalCreate(ProposalContent):
     kind: Literal["consumer", "workplace"] | None = Field(None, description="default: from the council's kind")
-    council_id: int | None = Field(None, description="default and only allowed value: the caller's council")
+    council_id: RowId | None = Field(None, description="default and only allowed value: the caller's council")
     client_key: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="idempotency key: resubmitting the same key returns the stored proposal")
 
@@ -206,17 +244,17 @@ class ProposalPublic(Out):
     status: str
     iteration: int
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 # ---------------------------------------------------------------------- votes
 class BallotCast(In):
     """A council's whole ballot in a round (the ``cumulative`` rule): it replaces the stored one."""
 
-    votes: dict[int, float] = Field(description="consumer proposal id → points (≥ 0, at most the budget in all); "
+    votes: dict[RowId, float] = Field(description="consumer proposal id → points (≥ 0, at most the budget in all); "
                                                 "an empty ballot returns the council to the default ballot")
-    council_id: int | None = Field(None, description="default and only allowed value: the caller's council")
+    council_id: RowId | None = Field(None, description="default and only allowed value: the caller's council")
 
 
 class BallotPublic(BaseModel):
@@ -238,7 +276,7 @@ class PlanSummary(Out):
     rule: str
     input_hash: str
     published: bool
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class PlanPublic(PlanSummary):

@@ -88,12 +88,21 @@ def serve(
                                                       "print their tokens")] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (PostgreSQL scales with them; "
                                                              "SQLite writers queue on one file)")] = 1,
+    max_inflight: Annotated[int | None, typer.Option(min=0, help="requests one server process holds at once; "
+                                                     "more get 503 with Retry-After (0: never shed; default "
+                                                     "64, or $COUNCILPLAN_MAX_INFLIGHT)")] = None,
 ) -> None:
     """Serve the API: create or migrate the database, then listen (OpenAPI at /docs)."""
+    import os
+
     import uvicorn
 
+    from councilplan.api.shedding import max_inflight_from_env
     from councilplan.store.db import Database
 
+    if max_inflight is not None:
+        os.environ["COUNCILPLAN_MAX_INFLIGHT"] = str(max_inflight)  # the worker processes read it
+    limit = max_inflight_from_env()  # a bad $COUNCILPLAN_MAX_INFLIGHT fails here, with its fix, not in a worker
     database = Database(db)
     before = database.current_revision()
     database.upgrade()
@@ -114,10 +123,8 @@ def serve(
     if workers == 1:
         from councilplan.api.app import serving_app
 
-        uvicorn.run(serving_app(database), host=host, port=port, log_level="warning")
+        uvicorn.run(serving_app(database, limit), host=host, port=port, log_level="warning")
         return
-    import os
-
     database.dispose()
     os.environ["COUNCILPLAN_DB"] = database.url  # each worker builds its app from it (app_from_env)
     uvicorn.run("councilplan.api.app:app_from_env", factory=True, workers=workers, host=host, port=port,

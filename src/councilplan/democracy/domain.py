@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from councilplan.model.economy import TARGET_COLUMNS
 from councilplan.model.errors import InputError
+from councilplan.model.validate import MAX_MAGNITUDE
 
 if TYPE_CHECKING:
     from councilplan.model.economy import Economy
@@ -133,6 +134,9 @@ def council_issues(c: Council) -> list[ProposalIssue]:
     pop = float(c.population)
     if not np.isfinite(pop) or pop < 0:
         out.append(ProposalIssue("population", f"population is {c.population!r}", "give a finite number ≥ 0"))
+    elif pop > MAX_MAGNITUDE:
+        out.append(ProposalIssue("population", f"population {pop:g} is over {MAX_MAGNITUDE:g}",
+                                 "give the number of people the council speaks for"))
     if c.kind is CouncilKind.WORKPLACE:
         if not c.processes:
             out.append(ProposalIssue("processes", "a workplace council must be attached to at least one process",

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -28,6 +29,7 @@ from councilplan.democracy.domain import (
     ProposalKind,
 )
 from councilplan.model.economy import Economy
+from councilplan.model.validate import MAX_MAGNITUDE
 
 
 def _suggest(name: str, ids: pd.Index, what: str) -> str:
@@ -57,6 +59,9 @@ def _number_issues(pid: str, field: str, values: Mapping[str, float], ids: pd.In
             out.append(ProposalIssue(f, f"is {v}", f"give a finite number ≥ 0 ({unit})", pid))
         elif v < 0:
             out.append(ProposalIssue(f, f"is negative ({v:g})", f"give a number ≥ 0 ({unit})", pid))
+        elif v > MAX_MAGNITUDE:
+            out.append(ProposalIssue(f, f"is too large ({v:g}, over {MAX_MAGNITUDE:g})",
+                                     f"give a number ≤ {MAX_MAGNITUDE:g} ({unit})", pid))
     return out
 
 
@@ -94,7 +99,8 @@ def proposal_issues(proposal: Proposal, council: Council, economy: Economy, *,
         out += _number_issues(pid, "priorities", p.priorities, economy.goods.index, "good id from goods.csv",
                               "points")
         pts = [float(v) for v in p.priorities.values() if _is_number(v)]
-        total = float(np.nansum(pts)) if pts else 0.0
+        # plain floats: a sum past the largest float is inf (over the budget), not an overflow warning
+        total = sum((v for v in pts if not math.isnan(v)), 0.0)
         if total > points_budget * (1 + 1e-12):
             out.append(ProposalIssue("priorities", f"the points add up to {total:g}, over the equal budget of "
                                      f"{points_budget:g} points per council",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from councilplan.api.deps import (
     CurrentMember,
     CurrentViewer,
+    Id,
     PageDep,
     ReadSessionDep,
     SessionDep,
@@ -44,7 +45,7 @@ def _check(session: SessionDep, economy_id: int, kind: str, population: float | 
 @router.post("/economies/{economy_id}/councils", status_code=status.HTTP_201_CREATED,
              response_model=CouncilCreated)
 @transactional
-def create_council(economy_id: int, body: CouncilCreate, session: SessionDep, actor: CurrentMember
+def create_council(economy_id: Id, body: CouncilCreate, session: SessionDep, actor: CurrentMember
                    ) -> CouncilCreated:
     """Create a council (admins); the answer carries a one-time invite for its first coordinator."""
     authorize(actor, "councils.create", economy_id=economy_id)
@@ -59,7 +60,7 @@ def create_council(economy_id: int, body: CouncilCreate, session: SessionDep, ac
 
 @router.get("/economies/{economy_id}/councils", response_model=Page[CouncilPublic])
 @transactional
-def list_councils(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
+def list_councils(economy_id: Id, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                   ) -> Page[CouncilPublic]:
     can_read(actor, economy_id)
     q = select(CouncilRow).where(CouncilRow.economy_id == economy_id).order_by(CouncilRow.id)
@@ -68,7 +69,7 @@ def list_councils(economy_id: int, session: ReadSessionDep, actor: CurrentViewer
 
 @router.get("/councils/{council_id}", response_model=CouncilPublic)
 @transactional
-def get_council(council_id: int, session: ReadSessionDep, actor: CurrentViewer) -> CouncilPublic:
+def get_council(council_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> CouncilPublic:
     row = crud.get(session, CouncilRow, council_id, what="council")
     can_read(actor, row.economy_id)
     return CouncilPublic.model_validate(row)
@@ -76,7 +77,7 @@ def get_council(council_id: int, session: ReadSessionDep, actor: CurrentViewer) 
 
 @router.patch("/councils/{council_id}", response_model=CouncilPublic)
 @transactional
-def update_council(council_id: int, body: CouncilUpdate, session: SessionDep, actor: CurrentMember
+def update_council(council_id: Id, body: CouncilUpdate, session: SessionDep, actor: CurrentMember
                    ) -> CouncilPublic:
     """Change your own council's name, population or processes (coordinators)."""
     row = crud.get(session, CouncilRow, council_id, what="council")
@@ -84,6 +85,9 @@ def update_council(council_id: int, body: CouncilUpdate, session: SessionDep, ac
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise HTTPException(422, "nothing to change: give name, population or processes")
+    for key, fix in (("name", "leave it out to keep the name"), ("processes", "give [] for none")):
+        if key in changes and changes[key] is None:
+            raise HTTPException(422, f"{key} cannot be null: {fix}")
     if row.kind == crud.BOARD and ("population" in changes or "processes" in changes):
         raise HTTPException(422, "the facilitation board has no population or processes")
     if row.kind != crud.BOARD:
@@ -96,7 +100,7 @@ def update_council(council_id: int, body: CouncilUpdate, session: SessionDep, ac
 
 @router.post("/councils/{council_id}/invites", status_code=status.HTTP_201_CREATED, response_model=InvitePublic)
 @transactional
-def create_invite(council_id: int, body: InviteCreate, session: SessionDep, actor: CurrentMember) -> InvitePublic:
+def create_invite(council_id: Id, body: InviteCreate, session: SessionDep, actor: CurrentMember) -> InvitePublic:
     """A one-time invite into your own council (coordinators), with a role no higher than yours."""
     row = crud.get(session, CouncilRow, council_id, what="council")
     authorize(actor, "invites.create", economy_id=row.economy_id, council_id=row.id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 
 from councilplan.api.deps import (
     CurrentViewer,
+    Id,
     PageDep,
     ReadSessionDep,
     SessionDep,
@@ -82,7 +83,7 @@ def list_economies(session: ReadSessionDep, paging: PageDep) -> Page[EconomyPubl
 
 @router.get("/{economy_id}", response_model=EconomyDetail)
 @transactional
-def get_economy(economy_id: int, session: ReadSessionDep) -> EconomyDetail:
+def get_economy(economy_id: Id, session: ReadSessionDep) -> EconomyDetail:
     row = crud.get(session, EconomyRow, economy_id, what="economy")
     e = economy_of(row)
     return EconomyDetail(**EconomyPublic.model_validate(row).model_dump(),
@@ -92,7 +93,7 @@ def get_economy(economy_id: int, session: ReadSessionDep) -> EconomyDetail:
 
 @router.get("/{economy_id}/events", response_model=Page[EventPublic])
 @transactional
-def list_events(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
+def list_events(economy_id: Id, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                 ) -> Page[EventPublic]:
     """The economy's append-only, hash-chained event log, oldest first."""
     can_read(actor, economy_id)
@@ -101,7 +102,7 @@ def list_events(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, 
 
 @router.get("/{economy_id}/events/verify", response_model=ChainPublic)
 @transactional
-def verify_events(economy_id: int, session: ReadSessionDep, actor: CurrentViewer) -> ChainPublic:
+def verify_events(economy_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> ChainPublic:
     """Recompute every hash of the event chain."""
     can_read(actor, economy_id)
     c = verify_chain(session, economy_id)

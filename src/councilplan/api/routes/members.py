@@ -8,6 +8,7 @@ from sqlalchemy import select
 from councilplan.api.deps import (
     CurrentMember,
     CurrentViewer,
+    Id,
     PageDep,
     ReadSessionDep,
     SessionDep,
@@ -50,7 +51,7 @@ def me(actor: CurrentViewer) -> Me:
 
 @router.get("/councils/{council_id}/members", response_model=Page[MemberPublic])
 @transactional
-def list_members(council_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
+def list_members(council_id: Id, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                  ) -> Page[MemberPublic]:
     council = crud.get(session, CouncilRow, council_id, what="council")
     can_read(actor, council.economy_id)
@@ -69,7 +70,7 @@ def _target(session: SessionDep, actor: CurrentMember, member_id: int, action: s
 
 @router.patch("/members/{member_id}", response_model=MemberPublic)
 @transactional
-def update_member(member_id: int, body: MemberUpdate, session: SessionDep, actor: CurrentMember) -> MemberPublic:
+def update_member(member_id: Id, body: MemberUpdate, session: SessionDep, actor: CurrentMember) -> MemberPublic:
     """Change a member's name or role in your own council (coordinators; never above your own role)."""
     member, council = _target(session, actor, member_id, "members.update")
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
@@ -84,7 +85,7 @@ def update_member(member_id: int, body: MemberUpdate, session: SessionDep, actor
 
 @router.delete("/members/{member_id}", response_model=MemberPublic)
 @transactional
-def remove_member(member_id: int, session: SessionDep, actor: CurrentMember) -> MemberPublic:
+def remove_member(member_id: Id, session: SessionDep, actor: CurrentMember) -> MemberPublic:
     """Remove a member from your own council (coordinators); their token stops working."""
     member, council = _target(session, actor, member_id, "members.remove")
     crud.update_member(session, member=member, economy_id=council.economy_id, actor=actor.id,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from councilplan.api.deps import (
     CurrentViewer,
+    Id,
     PageDep,
     ReadSessionDep,
     can_read,
@@ -22,7 +23,7 @@ router = APIRouter(tags=["plans"])
 
 @router.get("/rounds/{round_id}/plans", response_model=Page[PlanSummary])
 @transactional
-def list_plans(round_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep) -> Page[PlanSummary]:
+def list_plans(round_id: Id, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep) -> Page[PlanSummary]:
     rnd = crud.get(session, RoundRow, round_id, what="round")
     can_read(actor, rnd.economy_id)
     q = select(PlanRow).where(PlanRow.round_id == round_id).order_by(PlanRow.iteration)
@@ -31,7 +32,7 @@ def list_plans(round_id: int, session: ReadSessionDep, actor: CurrentViewer, pag
 
 @router.get("/rounds/{round_id}/plan", response_model=PlanPublic)
 @transactional
-def current_plan(round_id: int, session: ReadSessionDep, actor: CurrentViewer) -> PlanPublic:
+def current_plan(round_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> PlanPublic:
     """The round's current plan: the latest published one (at the cap: the latest optimal one, the fallback)."""
     rnd = crud.get(session, RoundRow, round_id, what="round")
     can_read(actor, rnd.economy_id)
@@ -43,7 +44,7 @@ def current_plan(round_id: int, session: ReadSessionDep, actor: CurrentViewer) -
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic)
 @transactional
-def get_plan(plan_id: int, session: ReadSessionDep, actor: CurrentViewer) -> PlanPublic:
+def get_plan(plan_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> PlanPublic:
     row = crud.get(session, PlanRow, plan_id, what="plan")
     rnd = crud.get(session, RoundRow, row.round_id, what="round")
     can_read(actor, rnd.economy_id)

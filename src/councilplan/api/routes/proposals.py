@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from councilplan.api.deps import (
     Actor,
     CurrentMember,
     CurrentViewer,
+    Id,
     PageDep,
     ReadSessionDep,
     SessionDep,
@@ -22,7 +23,7 @@ from councilplan.api.deps import (
     page_of,
     transactional,
 )
-from councilplan.api.schemas import Page, ProposalContent, ProposalCreate, ProposalPublic
+from councilplan.api.schemas import MAX_ID, Page, ProposalContent, ProposalCreate, ProposalPublic
 from councilplan.api.validation import check_proposal
 from councilplan.store import crud
 from councilplan.store import economies as econ_files
@@ -53,7 +54,7 @@ def _validate(session: Session, actor: Actor, economy_id: int, body: ProposalCon
 @router.post("/rounds/{round_id}/proposals", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic,
              responses={200: {"model": ProposalPublic, "description": "the same client_key was stored before"}})
 @transactional
-def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, reader: ReadSessionDep,
+def submit_proposal(round_id: Id, body: ProposalCreate, session: SessionDep, reader: ReadSessionDep,
                     actor: CurrentMember, response: Response) -> ProposalPublic:
     """Submit your council's proposal (delegates). Stored and committed before the answer.
 
@@ -95,8 +96,8 @@ def submit_proposal(round_id: int, body: ProposalCreate, session: SessionDep, re
 
 @router.get("/rounds/{round_id}/proposals", response_model=Page[ProposalPublic])
 @transactional
-def list_proposals(round_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep,
-                   council_id: int | None = None,
+def list_proposals(round_id: Id, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep,
+                   council_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                    status_: str | None = Query(None, alias="status", pattern="^(active|withdrawn)$"),
                    ) -> Page[ProposalPublic]:
     rnd = crud.get(session, RoundRow, round_id, what="round")
@@ -111,7 +112,7 @@ def list_proposals(round_id: int, session: ReadSessionDep, actor: CurrentViewer,
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
 @transactional
-def get_proposal(proposal_id: int, session: ReadSessionDep, actor: CurrentViewer) -> ProposalPublic:
+def get_proposal(proposal_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> ProposalPublic:
     row = crud.get(session, ProposalRow, proposal_id, what="proposal")
     rnd = crud.get(session, RoundRow, row.round_id, what="round")
     can_read(actor, rnd.economy_id)
@@ -131,7 +132,7 @@ def _own(session: SessionDep, actor: Actor, proposal_id: int, action: str) -> tu
 
 @router.put("/proposals/{proposal_id}", response_model=ProposalPublic)
 @transactional
-def revise_proposal(proposal_id: int, body: ProposalContent, session: SessionDep, actor: CurrentMember
+def revise_proposal(proposal_id: Id, body: ProposalContent, session: SessionDep, actor: CurrentMember
                     ) -> ProposalPublic:
     """Revise your council's proposal while the round is open (delegates); its version goes up by one."""
     row, rnd = _own(session, actor, proposal_id, "proposals.revise")
@@ -144,7 +145,7 @@ def revise_proposal(proposal_id: int, body: ProposalContent, session: SessionDep
 
 @router.delete("/proposals/{proposal_id}", response_model=ProposalPublic)
 @transactional
-def withdraw_proposal(proposal_id: int, session: SessionDep, actor: CurrentMember) -> ProposalPublic:
+def withdraw_proposal(proposal_id: Id, session: SessionDep, actor: CurrentMember) -> ProposalPublic:
     """Withdraw your council's proposal while the round is open (delegates)."""
     row, rnd = _own(session, actor, proposal_id, "proposals.withdraw")
     crud.withdraw_proposal(session, row=row, economy_id=rnd.economy_id, actor=actor.id)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from councilplan.api.deps import (
     CurrentMember,
     CurrentViewer,
+    Id,
     PageDep,
     ReadSessionDep,
     SessionDep,
@@ -26,7 +27,7 @@ router = APIRouter(tags=["rounds"])
 
 @router.post("/economies/{economy_id}/rounds", status_code=status.HTTP_201_CREATED, response_model=RoundPublic)
 @transactional
-def create_round(economy_id: int, body: RoundCreate, session: SessionDep, actor: CurrentMember) -> RoundPublic:
+def create_round(economy_id: Id, body: RoundCreate, session: SessionDep, actor: CurrentMember) -> RoundPublic:
     """Open a new round (admins); one round runs at a time per economy."""
     authorize(actor, "rounds.create", economy_id=economy_id)
     rules = available_rules()
@@ -40,7 +41,7 @@ def create_round(economy_id: int, body: RoundCreate, session: SessionDep, actor:
 
 @router.get("/economies/{economy_id}/rounds", response_model=Page[RoundPublic])
 @transactional
-def list_rounds(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
+def list_rounds(economy_id: Id, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep
                 ) -> Page[RoundPublic]:
     can_read(actor, economy_id)
     q = select(RoundRow).where(RoundRow.economy_id == economy_id).order_by(RoundRow.number)
@@ -49,13 +50,13 @@ def list_rounds(economy_id: int, session: ReadSessionDep, actor: CurrentViewer, 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic)
 @transactional
-def get_round(round_id: int, session: ReadSessionDep, actor: CurrentViewer) -> RoundPublic:
+def get_round(round_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> RoundPublic:
     row = crud.get(session, RoundRow, round_id, what="round")
     can_read(actor, row.economy_id)
     return RoundPublic.model_validate(row)
 
 
-def _advance(round_id: int, to: str, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
+def _advance(round_id: Id, to: str, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     rnd = crud.get(session, RoundRow, round_id, what="round")
     authorize(actor, "rounds.advance", economy_id=rnd.economy_id)
     rnd = crud.lock_round(session, round_id, shared=False)
@@ -67,14 +68,14 @@ def _advance(round_id: int, to: str, session: SessionDep, actor: CurrentMember) 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundAdvanced)
 @transactional
-def close_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
+def close_round(round_id: Id, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``open → closed``: no more proposals this iteration (admins)."""
     return _advance(round_id, "closed", session, actor)
 
 
 @router.post("/rounds/{round_id}/plan", response_model=RoundAdvanced)
 @transactional
-def plan_round(round_id: int, session: SessionDep, reader: ReadSessionDep, actor: CurrentMember) -> RoundAdvanced:
+def plan_round(round_id: Id, session: SessionDep, reader: ReadSessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``closed → planned``: aggregate the proposals with the round's rule and compute the plan (admins).
 
     The plan is computed from a reading session, with no lock held (writes to other rounds and
@@ -92,13 +93,13 @@ def plan_round(round_id: int, session: SessionDep, reader: ReadSessionDep, actor
 
 @router.post("/rounds/{round_id}/publish", response_model=RoundAdvanced)
 @transactional
-def publish_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
+def publish_round(round_id: Id, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``planned → published``: publish the plan and costs; finishes the round when it converged or at the cap."""
     return _advance(round_id, "published", session, actor)
 
 
 @router.post("/rounds/{round_id}/reopen", response_model=RoundAdvanced)
 @transactional
-def reopen_round(round_id: int, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
+def reopen_round(round_id: Id, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
     """``published → open``: the next iteration, in which councils revise their proposals (admins)."""
     return _advance(round_id, "open", session, actor)

@@ -12,13 +12,14 @@ from sqlalchemy import select
 from councilplan.api.deps import (
     CurrentMember,
     CurrentViewer,
+    Id,
     ReadSessionDep,
     SessionDep,
     authorize,
     can_read,
     transactional,
 )
-from councilplan.api.schemas import BallotCast, BallotPublic
+from councilplan.api.schemas import MAX_ID, BallotCast, BallotPublic
 from councilplan.democracy import POINTS_BUDGET, ProposalError, ProposalIssue, ProposalKind, Vote
 from councilplan.democracy.rules import ballot_rules
 from councilplan.democracy.rules.cumulative import vote_issues
@@ -30,7 +31,7 @@ router = APIRouter(tags=["votes"])
 
 
 
-def _ballot(round_id: int, council_id: int, rows: Sequence[VoteRow]) -> BallotPublic:
+def _ballot(round_id: Id, council_id: int, rows: Sequence[VoteRow]) -> BallotPublic:
     votes = {v.proposal_id: float(v.points) for v in rows}
     return BallotPublic(round_id=round_id, council_id=council_id, votes=votes, spent=float(sum(votes.values())),
                         budget=POINTS_BUDGET, default=not rows)
@@ -50,7 +51,7 @@ def _located(issues: list[ProposalIssue], pids: list[int]) -> list[ProposalIssue
 
 @router.put("/rounds/{round_id}/votes", response_model=BallotPublic)
 @transactional
-def cast_ballot(round_id: int, body: BallotCast, session: SessionDep, actor: CurrentMember) -> BallotPublic:
+def cast_ballot(round_id: Id, body: BallotCast, session: SessionDep, actor: CurrentMember) -> BallotPublic:
     """Replace your council's whole ballot in a round while it is open (delegates of consumer and regional
     councils; rounds of the ``cumulative`` rule). Points go to consumer proposals of the round, at most the
     equal budget in all; an empty ballot returns the council to the default one (its whole budget on its
@@ -83,8 +84,8 @@ def cast_ballot(round_id: int, body: BallotCast, session: SessionDep, actor: Cur
 
 @router.get("/rounds/{round_id}/votes", response_model=list[BallotPublic])
 @transactional
-def list_ballots(round_id: int, session: ReadSessionDep, actor: CurrentViewer,
-                 council_id: int | None = Query(None, description="one council's ballot (default: your council's; "
+def list_ballots(round_id: Id, session: ReadSessionDep, actor: CurrentViewer,
+                 council_id: int | None = Query(None, ge=1, le=MAX_ID, description="one council's ballot (default: your council's; "
                                                                   "the board's members get every stored ballot)"),
                  ) -> list[BallotPublic]:
     """Ballots of a round: your council's (its default ballot when none is stored), or ``council_id``'s;
