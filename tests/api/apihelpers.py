@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -105,19 +106,21 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
 
 
 async def burst(base_url: str, requests: list[tuple[str, str, dict[str, str], Any]],
-                connections: int = 200, retry_overloaded: bool = True) -> list[RawResponse]:
+                connections: int = 200, retry_overloaded: bool = True, retry_for_s: float = 600.0
+                ) -> list[RawResponse]:
     """Send ``(method, path, headers, json body)`` requests at once over ``connections`` keep-alive
     connections (opened together, each sending its share back to back); responses in request order.
 
     A request the server sheds (503 ``overloaded``, see :mod:`councilplan.api.shedding`) is sent again
-    after its ``Retry-After``, as a well-behaved client would, unless ``retry_overloaded`` is false;
-    each response's ``attempts`` counts its tries.
+    after its ``Retry-After``, as a well-behaved client would (for up to ``retry_for_s`` seconds from the
+    start), unless ``retry_overloaded`` is false; each response's ``attempts`` counts its tries.
 
     A minimal HTTP/1.1 client for the concurrency tests: httpx's connection pool costs more CPU per
     request than the server, which would make a test of the server measure the client.
     """
     u = urlparse(base_url)
     host = f"{u.hostname}:{u.port}"
+    give_up = time.monotonic() + retry_for_s
     out: list[RawResponse | None] = [None] * len(requests)
     todo = list(enumerate(requests))[::-1]
     opened = asyncio.Event()
@@ -136,7 +139,8 @@ async def burst(base_url: str, requests: list[tuple[str, str, dict[str, str], An
                 i, (method, path, headers, body) = todo.pop()
                 attempts = 1
                 r = await _exchange(reader, writer, host, method, path, headers, body)
-                while retry_overloaded and r.status_code == 503 and r.retry_after is not None and attempts < 30:
+                while (retry_overloaded and r.status_code == 503 and r.retry_after is not None
+                       and time.monotonic() < give_up):
                     await asyncio.sleep(r.retry_after)
                     attempts += 1
                     r = await _exchange(reader, writer, host, method, path, headers, body)
