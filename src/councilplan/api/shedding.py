@@ -28,8 +28,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: requests one server process holds at once (running or waiting for one of its route threads).
-#: With four route threads and 2–5 ms of work a request, 64 in flight is at most ~100 ms of queue.
-MAX_INFLIGHT = 64
+#: Measured on two cores (docs/reliability.md, section 7): at 200 requests/s nothing is shed with 16
+#: or 64; at 2× and 5× that rate 16 keeps the served requests' p99 at 160–300 ms, 64 at 500–710 ms.
+MAX_INFLIGHT = 16
 
 #: paths answered even when the process is full
 EXEMPT = frozenset({"/health"})

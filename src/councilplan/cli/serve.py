@@ -90,7 +90,7 @@ def serve(
                                                              "SQLite writers queue on one file)")] = 1,
     max_inflight: Annotated[int | None, typer.Option(min=0, help="requests one server process holds at once; "
                                                      "more get 503 with Retry-After (0: never shed; default "
-                                                     "64, or $COUNCILPLAN_MAX_INFLIGHT)")] = None,
+                                                     "16, or $COUNCILPLAN_MAX_INFLIGHT)")] = None,
 ) -> None:
     """Serve the API: create or migrate the database, then listen (OpenAPI at /docs)."""
     import os

@@ -46,6 +46,12 @@ def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
 
 
+def plan_digest(goals: Any, result: Any) -> str:
+    """``sha256`` of a plan's canonical goals and result: recorded in its ``round.planned`` event, so an
+    edited stored plan no longer matches its event (:mod:`councilplan.store.integrity`)."""
+    return hashlib.sha256(canonical({"goals": goals, "result": result}).encode()).hexdigest()
+
+
 def _body(e: EventRow) -> dict[str, Any]:
     return {"economy": e.economy_id, "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
             "entity": e.entity, "entity_id": e.entity_id, "payload": e.payload}

@@ -53,7 +53,7 @@ from councilplan.planning import Plan, plan
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import SolveOptions, Status
 from councilplan.store import economies as econ_files
-from councilplan.store.audit import append_event
+from councilplan.store.audit import append_event, plan_digest
 from councilplan.store.crud import BOARD, ConflictError, active_proposals, latest_plan, round_votes
 from councilplan.store.tables import CouncilRow, EconomyRow, PlanRow, ProposalRow, RoundRow
 
@@ -298,7 +298,8 @@ def record_plan(session: Session, *, rnd: RoundRow, prepared: PreparedPlan, acto
     session.flush()
     append_event(session, economy_id=rnd.economy_id, action="round.planned", entity="round", entity_id=rnd.id,
                  actor=actor, payload={"iteration": rnd.iteration, "plan": row.id, "status": row.status,
-                                       "input_hash": row.input_hash, "proposals": prepared.proposals})
+                                       "input_hash": row.input_hash, "proposals": prepared.proposals,
+                                       "digest": plan_digest(row.goals, row.result)})
     return row
 
 

@@ -1,0 +1,154 @@
+"""The audit of a stored economy: its event chain, and every stored row against the events that made it.
+
+The chain (:func:`councilplan.store.audit.verify_chain`) proves that no event was edited, deleted,
+reordered or inserted. The replay then rebuilds, from the events alone, what the proposals, ballots
+and plans must be, and compares with the rows:
+
+- proposal ``p``: ``proposal.submitted`` gives its round, council, kind, key and content; each
+  ``proposal.revised`` its new content and version; ``proposal.withdrawn`` its status;
+- ballot of council ``c`` in round ``r``: the last ``votes.cast`` event's ``votes`` (an empty one
+  removes the ballot);
+- plan ``k``: ``round.planned`` gives its round, iteration, status, input hash and the digest of its
+  goals and result (:func:`~councilplan.store.audit.plan_digest`; events written before the digest
+  was recorded are checked without it, and the report counts them); ``round.published`` marks it
+  published.
+
+A row with no event (inserted behind the service's back), an event whose row is gone (deleted), and a
+row that differs from its events (edited) are each a :class:`Finding` naming the row and the event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from councilplan.store.audit import canonical, plan_digest, verify_chain
+from councilplan.store.tables import EconomyRow, EventRow, PlanRow, ProposalRow, RoundRow, VoteRow
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the audit caught: the table, the row's id, and what is wrong."""
+
+    table: str
+    row: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.row}: {self.message}"
+
+
+@dataclass
+class AuditReport:
+    """The audit of one economy: events checked, rows compared, and the findings (none: ``ok``)."""
+
+    economy: int
+    name: str
+    events: int = 0
+    rows: int = 0
+    plans_without_digest: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as stored JSON (the row's JSON column against the event's payload)."""
+    return canonical(json.loads(canonical(a))) == canonical(json.loads(canonical(b)))
+
+
+def audit_economy(session: Session, economy_id: int) -> AuditReport:
+    """Check economy ``economy_id``'s chain and replay its events against its stored rows."""
+    eco = session.get(EconomyRow, economy_id)
+    report = AuditReport(economy_id, eco.name if eco is not None else "?")
+    chain = verify_chain(session, economy_id)
+    report.events = chain.events
+    if not chain.ok:
+        report.findings.append(Finding("events", str(chain.broken_at), f"{chain.message} (the chain is broken: "
+                                       "an event was edited, deleted, reordered or inserted)"))
+    proposals: dict[int, dict[str, Any]] = {}
+    ballots: dict[tuple[int, int], dict[str, float]] = {}
+    plans: dict[int, dict[str, Any]] = {}
+    rounds = set(session.execute(select(RoundRow.id).where(RoundRow.economy_id == economy_id)).scalars())
+    for e in session.execute(select(EventRow).where(EventRow.economy_id == economy_id)
+                             .order_by(EventRow.seq)).scalars():
+        p = e.payload if isinstance(e.payload, dict) else {}
+        if e.action == "proposal.submitted" and e.entity_id is not None:
+            proposals[e.entity_id] = {"seq": e.seq, "round_id": p.get("round"), "council_id": p.get("council"),
+                                      "kind": p.get("kind"), "client_key": p.get("client_key"),
+                                      "content": p.get("content"), "version": 1, "status": "active"}
+        elif e.action == "proposal.revised" and e.entity_id in proposals:
+            proposals[e.entity_id].update(seq=e.seq, content=p.get("content"), version=p.get("version"))
+        elif e.action == "proposal.withdrawn" and e.entity_id in proposals:
+            proposals[e.entity_id].update(seq=e.seq, status="withdrawn")
+        elif e.action == "votes.cast":
+            if not (isinstance(p.get("round"), int) and isinstance(p.get("council"), int)
+                    and isinstance(p.get("votes", {}), dict)):
+                report.findings.append(Finding("events", str(e.seq), "a votes.cast event without its round, "
+                                                                     "council or votes (malformed)"))
+                continue
+            ballots[(p["round"], p["council"])] = {**p.get("votes", {}), "_seq": e.seq}
+        elif e.action == "round.planned" and isinstance(p.get("plan"), int):
+            plans[p["plan"]] = {"seq": e.seq, "round_id": e.entity_id, "iteration": p.get("iteration"),
+                                     "status": p.get("status"), "input_hash": p.get("input_hash"),
+                                     "digest": p.get("digest"), "published": False}
+        elif e.action == "round.published" and isinstance(p.get("plan"), int) and p["plan"] in plans:
+            plans[p["plan"]]["published"] = True
+
+    def check(table: str, rid: Any, want: dict[str, Any] | None, have: dict[str, Any] | None) -> None:
+        report.rows += have is not None
+        if want is None:
+            report.findings.append(Finding(table, str(rid), "no event records it (a row inserted behind the "
+                                                            "service's back)"))
+        elif have is None:
+            report.findings.append(Finding(table, str(rid), f"event {want['seq']} records it but the row is "
+                                                            "gone (deleted)"))
+        else:
+            differ = [k for k in have if k in want and not _same(want[k], have[k])]
+            if differ:
+                report.findings.append(Finding(table, str(rid), f"{', '.join(differ)} differ from event "
+                                                                f"{want['seq']} (edited)"))
+
+    stored = {r.id: r for r in session.execute(select(ProposalRow).where(ProposalRow.round_id.in_(rounds))).scalars()}
+    for pid in sorted(stored.keys() | proposals.keys()):
+        row = stored.get(pid)
+        check("proposal", pid, proposals.get(pid), None if row is None else {
+            "round_id": row.round_id, "council_id": row.council_id, "kind": row.kind, "client_key": row.client_key,
+            "content": row.content, "version": row.version, "status": row.status})
+
+    votes: dict[tuple[int, int], dict[str, float]] = {}
+    for v in session.execute(select(VoteRow).where(VoteRow.round_id.in_(rounds))).scalars():
+        votes.setdefault((v.round_id, v.council_id), {})[str(v.proposal_id)] = float(v.points)
+    for key in sorted(votes.keys() | {k for k, b in ballots.items() if len(b) > 1}):
+        cast = ballots.get(key)
+        want = None if cast is None else {"seq": cast["_seq"], "votes": {k: v for k, v in cast.items() if k != "_seq"}}
+        check("ballot", f"of council {key[1]} in round {key[0]}", want,
+              None if key not in votes else {"votes": votes[key]})
+
+    stored_plans = {r.id: r for r in session.execute(select(PlanRow).where(PlanRow.round_id.in_(rounds))).scalars()}
+    for kid in sorted(stored_plans.keys() | plans.keys()):
+        plan = stored_plans.get(kid)
+        want = plans.get(kid)
+        have = None if plan is None else {"round_id": plan.round_id, "iteration": plan.iteration,
+                                          "status": plan.status, "input_hash": plan.input_hash,
+                                          "published": plan.published}
+        if plan is not None and have is not None and want is not None:
+            if want["digest"] is None:
+                report.plans_without_digest += 1
+            else:
+                have["digest"] = plan_digest(plan.goals, plan.result)
+        check("plan", kid, want, have)
+    return report
+
+
+def audit_database(session: Session, economy_id: int | None = None) -> list[AuditReport]:
+    """:func:`audit_economy` for one economy, or for every economy in the database."""
+    ids = [economy_id] if economy_id is not None else list(
+        session.execute(select(EconomyRow.id).order_by(EconomyRow.id)).scalars())
+    return [audit_economy(session, i) for i in ids]
