@@ -25,6 +25,17 @@ class Api:
         assert r.status_code < 300, f"{method} {path} → {r.status_code}: {r.text}"
         return r.json()
 
+    def every(self, path: str, token: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Every item of a paginated list (page after page), checked against the list's ``total``."""
+        items: list[dict[str, Any]] = []
+        sep = "&" if "?" in path else "?"
+        while True:
+            page = self.ok("GET", f"{path}{sep}offset={len(items)}&limit={limit}", token)
+            items += page["items"]
+            if not page["items"] or len(items) >= page["total"]:
+                assert len(items) == page["total"], (path, len(items), page["total"])
+                return items
+
     def economy(self, example: str = "kantorovich") -> World:
         d = self.ok("POST", "/economies", json={"example": example})
         return World(api=self, economy=d["economy"]["id"], admin=d["token"], board=d["board"]["id"])
@@ -70,6 +81,23 @@ class World:
 
     def events(self) -> int:
         return int(self.api.ok("GET", f"/economies/{self.economy}/events?limit=1", self.admin)["total"])
+
+
+#: Two goods germany-1995 can make; either council's proposal of them fits the capacity alone.
+TWO_GOODS = {"goods": {"agriculture": 30.0, "trade": 30.0}}
+
+
+def cumulative_world(api: Api) -> tuple[World, int, dict[str, str], dict[str, int]]:
+    """germany-1995 with councils north (3000 people) and south (1000), an open cumulative round and one
+    :data:`TWO_GOODS` proposal each. Returns the world, the round id, each council's delegate token and
+    each council's proposal id."""
+    w = api.economy("germany-1995")
+    for name, pop in (("north", 3000.0), ("south", 1000.0)):
+        w.council(name, population=pop)
+    rid = w.open_round(rule="cumulative", objective="harmony")
+    tokens = {n: w.member(n, "delegate")[1] for n in ("north", "south")}
+    ids = {n: int(api.ok("POST", f"/rounds/{rid}/proposals", t, json=TWO_GOODS)["id"]) for n, t in tokens.items()}
+    return w, rid, tokens, ids
 
 
 # ----------------------------------------------------------------- bursts

@@ -15,18 +15,12 @@ from apihelpers import Api  # noqa: E402
 from councilplan.api import create_app  # noqa: E402
 from councilplan.api.server import running  # noqa: E402
 from councilplan.store.db import Database  # noqa: E402
-from councilplan.store.testing import postgres_unreachable, temporary_postgres  # noqa: E402
+from councilplan.store.testing import throwaway_url  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
-        return
-    reason = postgres_unreachable()
-    if reason:
-        pytest.skip(reason)
-    with temporary_postgres() as url:
+    with throwaway_url(request.param, tmp_path_factory.mktemp("api"), "api.db", skip=pytest.skip) as url:
         yield url
 
 

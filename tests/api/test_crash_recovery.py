@@ -17,7 +17,7 @@ import pytest
 from apihelpers import Api
 
 from councilplan.api.server import free_port
-from councilplan.store.testing import postgres_unreachable, temporary_postgres
+from councilplan.store.testing import throwaway_url
 
 KILLS = 10
 WANT = {"goods": {"agriculture": 3.0, "trade": 3.0}}
@@ -25,13 +25,7 @@ WANT = {"goods": {"agriculture": 3.0, "trade": 3.0}}
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crash.db'}"
-        return
-    reason = postgres_unreachable()
-    if reason:
-        pytest.skip(reason)
-    with temporary_postgres() as url:
+    with throwaway_url(request.param, tmp_path, "crash.db", skip=pytest.skip) as url:
         yield url
 
 
@@ -140,11 +134,4 @@ def _ten_kills_then_publish(server: Server) -> None:
 
 def _all_ids(api: Api, rid: int, token: str) -> list[int]:
     """Ids of the proposals in the round (every page)."""
-    out: list[int] = []
-    offset = 0
-    while True:
-        page = api.ok("GET", f"/rounds/{rid}/proposals?offset={offset}&limit=100", token)
-        out += [int(p["id"]) for p in page["items"]]
-        if len(page["items"]) < 100:
-            return out
-        offset += 100
+    return [int(p["id"]) for p in api.every(f"/rounds/{rid}/proposals", token)]

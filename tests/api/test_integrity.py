@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from apihelpers import Api
+from apihelpers import Api, cumulative_world
 from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner
 
@@ -16,18 +16,11 @@ from councilplan.store.db import Database
 from councilplan.store.integrity import audit_economy
 from councilplan.store.tables import EventRow, PlanRow, ProposalRow, VoteRow
 
-WANT = {"goods": {"agriculture": 30.0, "trade": 30.0}}
-
 
 def world(api: Api) -> dict[str, Any]:
     """germany-1995, two councils, a cumulative round: two proposals, one revised and one extra withdrawn,
     a ballot, and the round planned and published."""
-    w = api.economy("germany-1995")
-    for name, pop in (("north", 3000.0), ("south", 1000.0)):
-        w.council(name, population=pop)
-    rid = w.open_round(rule="cumulative", objective="harmony")
-    tokens = {n: w.member(n, "delegate")[1] for n in ("north", "south")}
-    ids = {n: int(api.ok("POST", f"/rounds/{rid}/proposals", t, json=WANT)["id"]) for n, t in tokens.items()}
+    w, rid, tokens, ids = cumulative_world(api)
     api.ok("PUT", f"/proposals/{ids['north']}", tokens["north"], json={"goods": {"agriculture": 20.0}})
     extra = api.ok("POST", f"/rounds/{rid}/proposals", tokens["south"], json={"goods": {"trade": 1.0}})["id"]
     api.ok("DELETE", f"/proposals/{extra}", tokens["south"])

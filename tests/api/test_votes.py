@@ -4,21 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apihelpers import Api, World
-
-WANT = {"goods": {"agriculture": 30.0, "trade": 30.0}}
-
-
-def _world(api: Api) -> tuple[World, int, dict[str, str], dict[str, int]]:
-    """germany-1995 with councils north (3000 people) and south (1000), a cumulative round and one
-    proposal each: alone, both fit the capacity."""
-    w = api.economy("germany-1995")
-    for name, pop in (("north", 3000.0), ("south", 1000.0)):
-        w.council(name, population=pop)
-    rid = w.open_round(rule="cumulative", objective="harmony")
-    tokens = {n: w.member(n, "delegate")[1] for n in ("north", "south")}
-    ids = {n: int(api.ok("POST", f"/rounds/{rid}/proposals", t, json=WANT)["id"]) for n, t in tokens.items()}
-    return w, rid, tokens, ids
+from apihelpers import Api, World, cumulative_world
 
 
 def _funded(api: Api, w: World, rid: int) -> set[int]:
@@ -33,9 +19,9 @@ def _put(api: Api, rid: int, token: str, votes: dict[int, float], **kw: Any) -> 
 
 
 def test_ballot_changes_the_funded_set(api: Api) -> None:
-    w, rid, _tokens, ids = _world(api)
+    w, rid, _tokens, ids = cumulative_world(api)
     assert _funded(api, w, rid) == {ids["north"], ids["south"]}  # default ballots: each its own proposal
-    w, rid, tokens, ids = _world(api)
+    w, rid, tokens, ids = cumulative_world(api)
     ballot = api.ok("PUT", f"/rounds/{rid}/votes", tokens["north"], json={"votes": {str(ids["south"]): 100}})
     assert ballot == {"round_id": rid, "council_id": w.councils["north"], "votes": {str(ids["south"]): 100.0},
                       "spent": 100.0, "budget": 100.0, "default": False}
@@ -44,7 +30,7 @@ def test_ballot_changes_the_funded_set(api: Api) -> None:
 
 
 def test_bad_ballots_are_422_naming_the_problem(api: Api) -> None:
-    w, rid, tokens, ids = _world(api)
+    w, rid, tokens, ids = cumulative_world(api)
     before = w.events()
     r = _put(api, rid, tokens["north"], {ids["north"]: 60, ids["south"]: 50})
     assert r.status_code == 422
@@ -66,7 +52,7 @@ def test_bad_ballots_are_422_naming_the_problem(api: Api) -> None:
 
 
 def test_a_council_cannot_change_another_councils_ballot(api: Api) -> None:
-    w, rid, tokens, ids = _world(api)
+    w, rid, tokens, ids = cumulative_world(api)
     api.ok("PUT", f"/rounds/{rid}/votes", tokens["north"], json={"votes": {str(ids["north"]): 40}})
     before = w.events()
     r = _put(api, rid, tokens["south"], {ids["south"]: 100}, council_id=w.councils["north"])
@@ -86,7 +72,7 @@ def test_a_council_cannot_change_another_councils_ballot(api: Api) -> None:
 
 
 def test_ballot_is_replaced_not_appended(api: Api) -> None:
-    w, rid, tokens, ids = _world(api)
+    w, rid, tokens, ids = cumulative_world(api)
     api.ok("PUT", f"/rounds/{rid}/votes", tokens["north"], json={"votes": {str(ids["north"]): 70}})
     # 70 + 70 would be over the budget: the second ballot replaces the first
     api.ok("PUT", f"/rounds/{rid}/votes", tokens["north"], json={"votes": {str(ids["south"]): 70}})
@@ -101,7 +87,7 @@ def test_ballot_is_replaced_not_appended(api: Api) -> None:
 
 
 def test_ballot_is_in_the_audit_chain(api: Api) -> None:
-    w, rid, tokens, ids = _world(api)
+    w, rid, tokens, ids = cumulative_world(api)
     api.ok("PUT", f"/rounds/{rid}/votes", tokens["north"], json={"votes": {str(ids["south"]): 30}})
     events = api.ok("GET", f"/economies/{w.economy}/events?limit=500", w.admin)["items"]
     last = events[-1]
@@ -114,7 +100,7 @@ def test_ballot_is_in_the_audit_chain(api: Api) -> None:
 
 
 def test_ballots_only_in_open_cumulative_rounds(api: Api) -> None:
-    w, rid, tokens, ids = _world(api)
+    w, rid, tokens, ids = cumulative_world(api)
     api.ok("POST", f"/rounds/{rid}/close", w.admin)
     r = _put(api, rid, tokens["north"], {ids["south"]: 10})
     assert r.status_code == 409 and "closed" in r.text

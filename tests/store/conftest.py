@@ -10,30 +10,18 @@ import pytest
 pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
-from councilplan.store.testing import postgres_unreachable, temporary_postgres
+from councilplan.store.testing import throwaway_url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A URL of an empty database of each backend (PostgreSQL skipped with the reason when unreachable)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}"
-        return
-    reason = postgres_unreachable()
-    if reason:
-        pytest.skip(reason)
-    with temporary_postgres() as url:
+    with throwaway_url(request.param, tmp_path_factory.mktemp("store"), "store.db", skip=pytest.skip) as url:
         yield url
 
 
 @pytest.fixture
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database for one test (used by ``migrations`` tests); parametrise indirectly by backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    reason = postgres_unreachable()
-    if reason:
-        pytest.skip(reason)
-    with temporary_postgres() as url:
+    with throwaway_url(request.param, tmp_path, "fresh.db", skip=pytest.skip) as url:
         yield url

@@ -185,7 +185,9 @@ def _query_names(dependant: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-_QUERY_NAMES: dict[int, frozenset[str]] = {}
+#: The attribute a route caches its query names in: on the route itself, so that it lives and dies with
+#: it (a module dict keyed by ``id(route)`` could hand one app's names to a later app's route).
+_QUERY_NAMES = "_councilplan_query_names"
 
 
 async def known_query(request: Request) -> None:
@@ -195,9 +197,10 @@ async def known_query(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.query_params:
         return
-    names = _QUERY_NAMES.get(id(route))
+    names: frozenset[str] | None = getattr(route, _QUERY_NAMES, None)
     if names is None:
-        names = _QUERY_NAMES[id(route)] = _query_names(dependant)
+        names = _query_names(dependant)
+        setattr(route, _QUERY_NAMES, names)
     unknown = [k for k in request.query_params if k not in names]
     if unknown:
         from fastapi.exceptions import RequestValidationError

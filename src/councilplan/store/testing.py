@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -52,3 +54,18 @@ def temporary_postgres(url: str | None = None) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def throwaway_url(backend: str, folder: Path, name: str, *, skip: Callable[[str], Any]) -> Iterator[str]:
+    """A database for one test or session: ``backend`` ``"sqlite"`` (the file ``folder/name``) or
+    ``"postgresql"`` (:func:`temporary_postgres`); when PostgreSQL is unreachable, ``skip(reason)``
+    (pass ``pytest.skip``)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / name}"
+        return
+    reason = postgres_unreachable()
+    if reason:
+        skip(reason)
+    with temporary_postgres() as url:
+        yield url
