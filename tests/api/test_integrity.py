@@ -3,6 +3,8 @@ on SQLite and PostgreSQL; an untouched economy passes."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +16,8 @@ from typer.testing import CliRunner
 from councilplan.cli import app as cli_app
 from councilplan.store.db import Database
 from councilplan.store.integrity import audit_economy
-from councilplan.store.tables import EventRow, PlanRow, ProposalRow, VoteRow
+from councilplan.store.tables import EventRow, PlanBundleRow, PlanRow, ProposalRow, VoteRow
+from councilplan.verifier import verify
 
 
 def world(api: Api) -> dict[str, Any]:
@@ -30,7 +33,7 @@ def world(api: Api) -> dict[str, Any]:
     plan = api.ok("POST", f"/rounds/{rid}/plan", w.admin)["plan"]["id"]
     api.ok("POST", f"/rounds/{rid}/publish", w.admin)
     return {"economy": w.economy, "round": rid, "proposals": ids, "extra": extra, "plan": plan,
-            "north": w.councils["north"]}
+            "north": w.councils["north"], "token": w.admin}
 
 
 def _unguarded(change: Callable[[Any, dict[str, Any]], None]) -> Callable[[Any, dict[str, Any]], None]:
@@ -98,7 +101,17 @@ TAMPERING: dict[str, tuple[Callable[[Any, dict[str, Any]], None], str]] = {
     "a plan unpublished": (lambda s, w: s.execute(update(PlanRow).where(PlanRow.id == w["plan"])
                                                   .values(published=False)), "plan"),
     "a plan deleted": (lambda s, w: s.execute(PlanRow.__table__.delete().where(PlanRow.id == w["plan"])), "plan"),
+    "a plan bundle edited (its SHA-256 column too)": (lambda s, w: _forge_bundle(s, w), "plan bundle"),
+    "a plan bundle deleted": (lambda s, w: s.execute(PlanBundleRow.__table__.delete()
+                                                     .where(PlanBundleRow.plan_id == w["plan"])), "plan bundle"),
 }
+
+
+def _forge_bundle(s: Any, w: dict[str, Any]) -> None:
+    row = s.get(PlanBundleRow, w["plan"])
+    data = row.data[:-64] + bytes(64)
+    s.execute(update(PlanBundleRow).where(PlanBundleRow.plan_id == w["plan"])
+              .values(data=data, sha256=hashlib.sha256(data).hexdigest()))
 
 
 def audit(database: Database, economy: int) -> Any:
@@ -111,6 +124,21 @@ def test_an_untouched_economy_passes(api: Api, database: Database) -> None:
     report = audit(database, w["economy"])
     assert report.ok, [str(f) for f in report.findings]
     assert report.events > 10 and report.rows >= 5 and report.plans_without_digest == 0
+    assert report.bundles == 1  # the one plan's bundle matched its event and verified
+
+
+def test_every_plan_bundle_downloads_and_verifies(api: Api) -> None:
+    w = world(api)
+    admin = api.ok("GET", f"/plans/{w['plan']}", w["token"])
+    r = api.call("GET", f"/plans/{w['plan']}/bundle", w["token"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert r.headers["x-input-hash"] == admin["input_hash"]
+    report = verify(io.BytesIO(r.content), expect_hash=admin["input_hash"])
+    assert report.ok, [c.text for c in report.failed()]
+    other = api.economy("kantorovich")
+    assert api.call("GET", f"/plans/{w['plan']}/bundle", other.admin).status_code == 403
+    assert api.call("GET", f"/plans/{w['plan']}/bundle").status_code == 401
+    assert api.call("GET", "/plans/999999/bundle", w["token"]).status_code == 404
 
 
 @pytest.mark.parametrize("how", sorted(TAMPERING))

@@ -9,6 +9,7 @@ what must move; an optimal plan exits with 0.
 from __future__ import annotations
 
 from councilplan.cli import audit as _audit  # noqa: F401  (registers `audit verify`)
+from councilplan.cli import bundle as _bundle  # noqa: F401  (registers `verify`)
 from councilplan.cli import core as _core  # noqa: F401  (registers commands)
 from councilplan.cli import experiment as _experiment  # noqa: F401  (registers `experiment governance`)
 from councilplan.cli import generate as _generate  # noqa: F401  (registers `generate`)

@@ -22,7 +22,7 @@ def verify(
     economy: Annotated[int | None, typer.Option(min=1, help="only this economy's id (default: all)")] = None,
 ) -> None:
     """Recompute every economy's event chain and replay its events against the stored proposals, ballots
-    and plans. Exit 0 when everything matches; exit 1, naming each row, when something was edited,
+    and plans, and check every stored plan bundle with the standalone verifier (docs/bundle.md). Exit 0 when everything matches; exit 1, naming each row, when something was edited,
     deleted, reordered or inserted outside the service."""
     from councilplan.model.errors import InputError
     from councilplan.store.db import Database
@@ -38,9 +38,9 @@ def verify(
     if economy is not None and reports and reports[0].name == "?":
         raise InputError(f"economy {economy} does not exist in this database. Fix: leave --economy out to "
                          "audit them all")
-    table = Table("economy", "events", "rows", "result", title="audit")
+    table = Table("economy", "events", "rows", "plan bundles verified", "result", title="audit")
     for r in reports:
-        table.add_row(f"{r.economy} {r.name}", str(r.events), str(r.rows),
+        table.add_row(f"{r.economy} {r.name}", str(r.events), str(r.rows), str(r.bundles),
                       "[green]ok[/]" if r.ok else f"[bold red]{len(r.findings)} finding(s)[/]")
     console.print(table)
     for r in reports:

@@ -125,6 +125,8 @@ def plan_cmd(
     tol: Annotated[float | None, typer.Option(help="certificate tolerance [default: 1e-7 for highs, "
                                                     "1e-4 for pdlp and auto]")] = None,
     time_limit: Annotated[float | None, typer.Option(help="seconds")] = None,
+    bundle: Annotated[Path | None, typer.Option(help="also write a plan bundle (.zip) that `councilplan "
+                                                     "verify` or verifier.py can check (docs/bundle.md)")] = None,
 ) -> None:
     """Compute a certified optimal plan and print what every target costs."""
     economy = _load(directory)
@@ -144,6 +146,15 @@ def plan_cmd(
     if out is not None:
         p.write(out)
         console.print(f"plan written to {out}")
+    if bundle is not None:
+        from councilplan.planning.bundle import write_bundle
+
+        if not p.raw:
+            err_console.print(f"no bundle written: the plan ({p.status}) has no primal–dual point to check")
+        else:
+            with console.status(f"writing the bundle {bundle} …"):
+                write_bundle(p, economy, bundle)
+            console.print(f"bundle written to {bundle}; check it with `councilplan verify {bundle}`")
     raise typer.Exit(EXIT_OK if p.optimal else EXIT_NOT_OPTIMAL)
 
 

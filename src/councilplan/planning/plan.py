@@ -45,6 +45,8 @@ class Plan:
     scale: float | None = None
     explanation: Explanation | None = None
     input_hash: str = ""
+    #: the tolerance and extra options the input hash covers (what a bundle records)
+    options: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     #: computes the labour values on first use of :attr:`labour_values` (they may need
     #: a second LP, so plans that never report costs in hours never pay for them)

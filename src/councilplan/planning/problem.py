@@ -13,7 +13,7 @@ block          rows                                        objective
 ``goods``      ``(B - A) x ≥ max(floor, 0)``                harmony
 ``goods``      ``(B - A) x ≥ max(target, floor)``           min-labour
 ``floors``     ``(B - A)_F x ≥ floor_F`` (floor > 0)        ray
-``harmony``    ``z_i - (b_k/t_i) y_i ≤ a_k - b_k`` ∀k       harmony
+``harmony``    ``t_i z_i - b_k y_i ≤ t_i (a_k - b_k)`` ∀k   harmony
 ``labour``     ``L_k x ≤ available_k`` (finite only)        all
 ``resources``  ``R_r x ≤ available_r`` (finite only)        all
 =============  ==========================================  ================
@@ -103,10 +103,11 @@ def build_problem(economy: Economy, objective: Objective = "ray",
         extra_block = Block("harmony", n, n + T.size, goods[T])
         c_extra = -weight[T]
         add("goods", sp.hstack([net, sp.csr_matrix((m, T.size))]), floor, np.full(m, np.inf), goods)
-        Zi = sp.identity(T.size, format="csr")
-        netT = sp.diags(1.0 / amount[T]) @ net[T]
-        H = sp.vstack([sp.hstack([-bk * netT, Zi]) for bk in b]).tocsr()
-        rhs = np.concatenate([np.full(T.size, ak - bk) for ak, bk in zip(a, b, strict=True)])
+        # In units of the good: t_i z_i - b_k y_i ≤ t_i (a_k - b_k), so that a solver's absolute row
+        # tolerance is one in the good's own units, not in z (where 1/t_i would magnify it).
+        Zi = sp.diags(amount[T], format="csr")
+        H = sp.vstack([sp.hstack([-bk * net[T], Zi]) for bk in b]).tocsr()
+        rhs = np.concatenate([amount[T] * (ak - bk) for ak, bk in zip(a, b, strict=True)])
         labels = pd.MultiIndex.from_arrays([np.tile(goods[T], b.size), np.repeat(np.arange(b.size), T.size)],
                                            names=["good", "piece"])
         add("harmony", H, np.full(H.shape[0], -np.inf), rhs, labels)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,11 +26,16 @@ from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Solver
 
 
+def hashed_options(options: SolveOptions) -> dict[str, Any]:
+    """The options a plan's input hash covers: the tolerance and the extra options (as strings)."""
+    return {"tol": options.tol, "extra": {k: str(v) for k, v in sorted(options.extra.items())}}
+
+
 def input_hash(economy: Economy, objective: str, solver: str, options: SolveOptions) -> str:
-    """SHA-256 of the exact inputs of a plan: economy, goals, objective, solver, options."""
+    """SHA-256 of the exact inputs of a plan: ``sha256(economy.content_hash() ‖ JSON of objective,
+    solver, tol and extra options)`` (the contract of docs/bundle.md)."""
     h = hashlib.sha256(economy.content_hash().encode())
-    h.update(json.dumps({"objective": objective, "solver": solver, "tol": options.tol,
-                         "extra": {k: str(v) for k, v in sorted(options.extra.items())}}).encode())
+    h.update(json.dumps({"objective": objective, "solver": solver, **hashed_options(options)}).encode())
     return h.hexdigest()
 
 
@@ -82,7 +88,7 @@ def plan(
         status=res.status, objective_name=objective, solver=backend.name, objective=objective_value,
         activity=activity, net_output=net_output, targets=economy.targets.copy(), prices=prices,
         certificate=cert, timings=timings, iterations=res.iterations, scale=scale, explanation=explanation,
-        input_hash=input_hash(economy, objective, backend.name, opts),
+        input_hash=input_hash(economy, objective, backend.name, opts), options=hashed_options(opts),
         message=explanation.text if explanation else res.message,
         raw=({"x": res.x, "row_dual": res.row_dual, "basis": res.extra.get("basis")}
              if res.x is not None and res.row_dual is not None else {}),

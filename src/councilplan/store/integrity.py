@@ -11,7 +11,10 @@ and plans must be, and compares with the rows:
 - plan ``k``: ``round.planned`` gives its round, iteration, status, input hash and the digest of its
   goals and result (:func:`~councilplan.store.audit.plan_digest`; events written before the digest
   was recorded are checked without it, and the report counts them); ``round.published`` marks it
-  published.
+  published;
+- plan bundle ``k``: ``round.planned`` gives its SHA-256; the stored zip must have it, and the
+  standalone :mod:`councilplan.verifier` must accept it, with the plan row's input hash: the plan is
+  replayed from its stored inputs (feasibility, objective, dual feasibility and the duality gap).
 
 A row with no event (inserted behind the service's back), an event whose row is gone (deleted), and a
 row that differs from its events (edited) are each a :class:`Finding` naming the row and the event.
@@ -19,6 +22,8 @@ row that differs from its events (edited) are each a :class:`Finding` naming the
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +32,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from councilplan.store.audit import canonical, plan_digest, verify_chain
-from councilplan.store.tables import EconomyRow, EventRow, PlanRow, ProposalRow, RoundRow, VoteRow
+from councilplan.store.tables import (
+    EconomyRow,
+    EventRow,
+    PlanBundleRow,
+    PlanRow,
+    ProposalRow,
+    RoundRow,
+    VoteRow,
+)
+from councilplan.verifier import BundleError, verify
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,8 @@ class AuditReport:
     events: int = 0
     rows: int = 0
     plans_without_digest: int = 0
+    #: plan bundles whose SHA-256 matched their event and that the standalone verifier accepted
+    bundles: int = 0
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -97,7 +113,7 @@ def audit_economy(session: Session, economy_id: int) -> AuditReport:
         elif e.action == "round.planned" and isinstance(p.get("plan"), int):
             plans[p["plan"]] = {"seq": e.seq, "round_id": e.entity_id, "iteration": p.get("iteration"),
                                      "status": p.get("status"), "input_hash": p.get("input_hash"),
-                                     "digest": p.get("digest"), "published": False}
+                                     "digest": p.get("digest"), "bundle": p.get("bundle"), "published": False}
         elif e.action == "round.published" and isinstance(p.get("plan"), int) and p["plan"] in plans:
             plans[p["plan"]]["published"] = True
 
@@ -143,7 +159,41 @@ def audit_economy(session: Session, economy_id: int) -> AuditReport:
             else:
                 have["digest"] = plan_digest(plan.goals, plan.result)
         check("plan", kid, want, have)
+    _audit_bundles(session, report, plans, stored_plans)
     return report
+
+
+def _audit_bundles(session: Session, report: AuditReport, plans: dict[int, dict[str, Any]],
+                   stored: dict[int, PlanRow]) -> None:
+    """Every stored bundle is the one its ``round.planned`` event recorded (SHA-256), and it verifies
+    (the standalone :mod:`councilplan.verifier`: feasibility, duality, and its input hash equal to the
+    plan row's); a bundle the events record but the table lacks is named as deleted."""
+    rows = {b.plan_id: b for b in session.execute(
+        select(PlanBundleRow).where(PlanBundleRow.plan_id.in_(stored.keys() | plans.keys()))).scalars()}
+    for kid in sorted(rows.keys() | {k for k, w in plans.items() if w.get("bundle")}):
+        row, want = rows.get(kid), plans.get(kid, {}).get("bundle")
+        if want is None:
+            report.findings.append(Finding("plan bundle", str(kid), "no event records it (a bundle inserted "
+                                                                    "behind the service's back)"))
+            continue
+        if row is None:
+            report.findings.append(Finding("plan bundle", str(kid), f"event {plans[kid]['seq']} records it but "
+                                                                    "the row is gone (deleted)"))
+            continue
+        report.bundles += 1
+        if hashlib.sha256(row.data).hexdigest() != want or row.sha256 != want:
+            report.findings.append(Finding("plan bundle", str(kid), f"its bytes differ from the SHA-256 event "
+                                                                    f"{plans[kid]['seq']} recorded (edited)"))
+            continue
+        plan = stored.get(kid)
+        try:
+            checked = verify(io.BytesIO(row.data), expect_hash=plan.input_hash if plan is not None else None)
+        except BundleError as e:
+            report.findings.append(Finding("plan bundle", str(kid), f"unreadable: {e}"))
+            continue
+        if not checked.ok:
+            failed = "; ".join(f"{c.name}: {c.text}" for c in checked.failed())
+            report.findings.append(Finding("plan bundle", str(kid), f"does not verify ({failed})"))
 
 
 def audit_database(session: Session, economy_id: int | None = None) -> list[AuditReport]:

@@ -22,6 +22,7 @@ plan of the economy with those goals. Transitions follow
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -50,12 +51,20 @@ from councilplan.democracy.costs import remember_labour_values
 from councilplan.democracy.rules import ballot_rules
 from councilplan.model.economy import Economy
 from councilplan.planning import Plan, plan
+from councilplan.planning.bundle import bundle_bytes
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import SolveOptions, Status
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import append_event, plan_digest
 from councilplan.store.crud import BOARD, ConflictError, active_proposals, latest_plan, round_votes
-from councilplan.store.tables import CouncilRow, EconomyRow, PlanRow, ProposalRow, RoundRow
+from councilplan.store.tables import (
+    CouncilRow,
+    EconomyRow,
+    PlanBundleRow,
+    PlanRow,
+    ProposalRow,
+    RoundRow,
+)
 
 _lock = threading.Lock()
 _warm: OrderedDict[int, tuple[int, Plan]] = OrderedDict()  # round id -> (iteration, plan)
@@ -260,6 +269,8 @@ class PreparedPlan:
     goals: dict[str, Any]
     result: dict[str, Any]
     proposals: list[int]
+    #: the plan bundle (docs/bundle.md); None when the solver found no primal–dual point
+    bundle: bytes | None = None
 
 
 def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
@@ -272,8 +283,12 @@ def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
     previous = _previous(rnd)
     goals, rows, councils = aggregate(session, rnd, economy, previous)
     pl = compute_plan(economy, goals, rnd.objective, previous=previous)
+    bundle = None
+    if pl.raw:
+        bundle = bundle_bytes(pl, goals.apply(economy), meta={"economy": rnd.economy_id, "round": rnd.id,
+                                                             "iteration": rnd.iteration, "rule": rnd.rule})
     return PreparedPlan(rnd.id, rnd.iteration, pl, str(pl.status), pl.input_hash, goals_json(goals),
-                        result_json(pl, goals, rows, councils), [p.id for p in rows])
+                        result_json(pl, goals, rows, councils), [p.id for p in rows], bundle)
 
 
 def record_plan(session: Session, *, rnd: RoundRow, prepared: PreparedPlan, actor: int) -> PlanRow:
@@ -296,10 +311,15 @@ def record_plan(session: Session, *, rnd: RoundRow, prepared: PreparedPlan, acto
     session.add(row)
     rnd.state = RoundPhase.PLANNED.value
     session.flush()
+    payload: dict[str, Any] = {"iteration": rnd.iteration, "plan": row.id, "status": row.status,
+                               "input_hash": row.input_hash, "proposals": prepared.proposals,
+                               "digest": plan_digest(row.goals, row.result)}
+    if prepared.bundle is not None:
+        digest = hashlib.sha256(prepared.bundle).hexdigest()
+        session.add(PlanBundleRow(plan_id=row.id, sha256=digest, size=len(prepared.bundle), data=prepared.bundle))
+        payload["bundle"] = digest
     append_event(session, economy_id=rnd.economy_id, action="round.planned", entity="round", entity_id=rnd.id,
-                 actor=actor, payload={"iteration": rnd.iteration, "plan": row.id, "status": row.status,
-                                       "input_hash": row.input_hash, "proposals": prepared.proposals,
-                                       "digest": plan_digest(row.goals, row.result)})
+                 actor=actor, payload=payload)
     return row
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -190,6 +191,19 @@ class PlanRow(Base):
     goals: Mapped[dict[str, Any]] = mapped_column(JSON)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PlanBundleRow(Base):
+    """The plan bundle (docs/bundle.md) of one plan, written when it was planned: the zip anyone can
+    download and check with ``councilplan verify`` or the standalone verifier. ``sha256`` is of
+    ``data`` and is recorded in the plan's ``round.planned`` event."""
+
+    __tablename__ = "plan_bundles"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class EventRow(Base):

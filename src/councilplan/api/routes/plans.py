@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from councilplan.api.deps import (
@@ -16,7 +16,7 @@ from councilplan.api.deps import (
 )
 from councilplan.api.schemas import Page, PlanPublic, PlanSummary
 from councilplan.store import crud, planning
-from councilplan.store.tables import PlanRow, RoundRow
+from councilplan.store.tables import PlanBundleRow, PlanRow, RoundRow
 
 router = APIRouter(tags=["plans"])
 
@@ -49,3 +49,23 @@ def get_plan(plan_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> Plan
     rnd = crud.get(session, RoundRow, row.round_id, what="round")
     can_read(actor, rnd.economy_id)
     return PlanPublic.model_validate(row)
+
+
+@router.get("/plans/{plan_id}/bundle", response_class=Response,
+            responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the plan bundle (docs/bundle.md)"}})
+@transactional
+def get_plan_bundle(plan_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> Response:
+    """The plan's bundle: a zip of the economy, goals, options, plan and prices, exactly as it was
+    written when the plan was computed. Check it with `councilplan verify FILE --expect-hash
+    INPUT_HASH` (or the standalone verifier.py), with this plan's `input_hash`."""
+    row = crud.get(session, PlanRow, plan_id, what="plan")
+    rnd = crud.get(session, RoundRow, row.round_id, what="round")
+    can_read(actor, rnd.economy_id)
+    bundle = session.get(PlanBundleRow, plan_id)
+    if bundle is None:
+        raise crud.NotFoundError(f"plan {plan_id} has no bundle: its solver stopped ({row.status}) before it "
+                                 "found a primal–dual point, or it was planned before bundles were recorded")
+    return Response(bundle.data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.zip"',
+                             "ETag": f'"{bundle.sha256}"', "X-Input-Hash": row.input_hash})
