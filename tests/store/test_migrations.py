@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from councilplan.store.db import Database, head_revision, table_names
 from councilplan.store.tables import Base
 
-TABLES = ["alembic_version", "councils", "economies", "events", "invites", "members", "plan_bundles", "plans", "proposals", "rounds",
-          "votes"]
+TABLES = ["alembic_version", "alerts", "councils", "economies", "events", "invites", "members", "plan_bundles", "plans",
+          "proposals", "reports", "rounds", "votes"]
 BACKENDS = pytest.mark.parametrize("fresh_url", ["sqlite", "postgresql"], indirect=True)
 
 
@@ -33,17 +33,19 @@ def test_up_down_up(fresh_url: str) -> None:
     try:
         assert db.current_revision() is None
         db.upgrade()
-        assert db.current_revision() == head_revision() == "0004"
+        assert db.current_revision() == head_revision() == "0005"
         assert table_names(db.engine) == TABLES
         _event(db)
         with pytest.raises(DBAPIError, match="append-only"), db.transaction() as s:
             s.execute(text("delete from events"))
         with pytest.raises(DBAPIError, match="append-only"), db.transaction() as s:
             s.execute(text("update events set action = 'forged'"))
+        db.downgrade("0004")  # reports and alerts go
+        assert table_names(db.engine) == [t for t in TABLES if t not in ("reports", "alerts")]
         db.downgrade("0003")  # the plan bundles go
-        assert table_names(db.engine) == [t for t in TABLES if t != "plan_bundles"]
+        assert table_names(db.engine) == [t for t in TABLES if t not in ("reports", "alerts", "plan_bundles")]
         db.downgrade("0002")  # the votes table goes
-        assert table_names(db.engine) == [t for t in TABLES if t not in ("votes", "plan_bundles")]
+        assert table_names(db.engine) == [t for t in TABLES if t not in ("votes", "plan_bundles", "reports", "alerts")]
         db.downgrade("0001")  # the triggers go, the data stays
         assert db.current_revision() == "0001"
         with db.transaction() as s:

@@ -17,6 +17,7 @@ LEVEL = {
     "planning": 2,
     "scenarios": 2,
     "democracy": 3,
+    "monitor": 3,
     "store": 4,
     "api": 5,
     "web": 5,

@@ -9,8 +9,10 @@ list of ``{loc, msg, type}`` entries, each saying what is wrong and how to fix i
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
+import os
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -26,11 +28,22 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 import councilplan
 from councilplan.api.deps import known_query
-from councilplan.api.routes import councils, economies, members, plans, proposals, rounds, votes
+from councilplan.api.routes import (
+    councils,
+    economies,
+    members,
+    plans,
+    proposals,
+    reports,
+    rounds,
+    votes,
+)
 from councilplan.api.schemas import Problem
 from councilplan.api.shedding import LoadShedder, max_inflight_from_env
 from councilplan.democracy import ProposalError, RoundTransitionError
 from councilplan.model.errors import EconomyError, InputError
+from councilplan.monitor.alerts import ESCALATE_AFTER
+from councilplan.monitor.reports import ReportError
 from councilplan.store.crud import ConflictError, NotFoundError
 from councilplan.store.db import Database
 
@@ -52,6 +65,13 @@ def _proposal_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProposalError)
     return _detail(422, [{"loc": ["body", *re.findall(r"[^.\[\]']+", i.field)],
                           "msg": f"{i.message}. Fix: {i.fix}", "type": "proposal_error"} for i in exc.issues])
+
+
+def _report_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ReportError)
+    return _detail(422, [{"loc": ["body", "reports"] + ([i.line] if i.line is not None else []) +
+                                 ([i.column] if i.column else []),
+                          "msg": f"{i.message}. Fix: {i.fix}", "type": "report_error"} for i in exc.issues])
 
 
 def _json_safe(value: Any) -> Any:
@@ -126,14 +146,32 @@ def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[N
     return lifespan
 
 
+def _escalation_from_env() -> dt.timedelta:
+    """``$COUNCILPLAN_ALERT_ESCALATION_HOURS`` (hours an open alert waits before it escalates), else 48."""
+    raw = os.environ.get("COUNCILPLAN_ALERT_ESCALATION_HOURS", "").strip()
+    if not raw:
+        return ESCALATE_AFTER
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not math.isfinite(hours) or hours < 0:
+        raise InputError(f"COUNCILPLAN_ALERT_ESCALATION_HOURS={raw!r} is not a number of hours ≥ 0. Fix: set "
+                         "it to e.g. 48")
+    return dt.timedelta(hours=hours)
+
+
 def create_app(db: Database | str | None = None, *, migrate: bool = True,
-               threads: int = ROUTE_THREADS, max_inflight: int | None = None) -> FastAPI:
+               threads: int = ROUTE_THREADS, max_inflight: int | None = None,
+               escalate_after: dt.timedelta | None = None) -> FastAPI:
     """The API on ``db`` (a :class:`Database`, a URL, or the default SQLite file); migrates it unless told not to.
 
     ``threads``: worker threads for the route bodies (see :data:`ROUTE_THREADS`).
     ``max_inflight``: requests this process holds at once before it answers 503 ``overloaded``
     (:class:`~councilplan.api.shedding.LoadShedder`); ``None`` reads ``$COUNCILPLAN_MAX_INFLIGHT``
     (default :data:`~councilplan.api.shedding.MAX_INFLIGHT`), ``0`` turns shedding off.
+    ``escalate_after``: how long an open deviation alert waits for its council before the facilitation
+    board sees it; ``None`` reads ``$COUNCILPLAN_ALERT_ESCALATION_HOURS`` (default 48 hours).
     """
     limit = max_inflight_from_env() if max_inflight is None else max_inflight
     if limit < 0:
@@ -154,12 +192,14 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
                      "`offset` and `limit`."),
     )
     app.state.db = database
+    app.state.escalate_after = escalate_after if escalate_after is not None else _escalation_from_env()
     for r in (economies.meta, economies.router, councils.router, members.router, rounds.router,
-              proposals.router, votes.router, plans.router):
+              proposals.router, votes.router, plans.router, reports.router):
         app.include_router(r)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(EconomyError, _economy_error)
     app.add_exception_handler(ProposalError, _proposal_error)
+    app.add_exception_handler(ReportError, _report_error)
     app.add_exception_handler(NotFoundError, _message(404, "not_found"))
     app.add_exception_handler(ConflictError, _message(409, "conflict"))
     app.add_exception_handler(RoundTransitionError, _message(409, "round_transition"))

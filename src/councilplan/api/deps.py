@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, tuple[Role, Scope]] = {
     "proposals.revise": (Role.DELEGATE, "council"),
     "proposals.withdraw": (Role.DELEGATE, "council"),
     "votes.cast": (Role.DELEGATE, "council"),
+    "reports.submit": (Role.DELEGATE, "council"),
+    "alerts.respond": (Role.DELEGATE, "council"),
     "rounds.create": (Role.ADMIN, "economy"),
     "rounds.advance": (Role.ADMIN, "economy"),
 }

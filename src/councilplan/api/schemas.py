@@ -308,3 +308,65 @@ class ChainPublic(BaseModel):
     head: str
     broken_at: int | None
     message: str
+
+
+# ------------------------------------------------------------ reports, alerts
+class ReportIn(In):
+    """One period's figures of one of the council's processes (docs/monitoring.md)."""
+
+    process: Name = Field(description="a process the council runs")
+    period: Annotated[int, Field(ge=1, le=1_000_000, description="the plan period, numbered 1, 2, …")]
+    output: Amount = Field(description="amount of the process's main product made in the period")
+    hours: Amount = Field(description="hours worked in the period, all kinds together")
+
+
+class ReportBatch(In):
+    reports: list[ReportIn] = Field(min_length=1, max_length=100_000,
+                                    description="stored all together or, when one is invalid, not at all")
+
+
+class ReportPublic(Out):
+    id: int
+    council_id: int
+    member_id: int | None
+    process: str
+    period: int
+    output: float
+    hours: float
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class AlertPublic(Out):
+    id: int
+    council_id: int
+    process: str
+    metric: Literal["output", "hours"]
+    period: int = Field(description="the period where the series changed")
+    detected_period: int = Field(description="the period whose report revealed it")
+    kind: Literal["step", "slope", "drift"]
+    direction: Literal["down", "up"]
+    probability: float = Field(description="posterior probability of the change (docs/monitoring.md)")
+    expected: float = Field(description="what the forecast expected at `period`")
+    actual: float = Field(description="what was reported at `period`")
+    level: float = Field(description="the level the forecast expects now")
+    state: Literal["open", "acknowledged", "explained"]
+    escalate_at: Timestamp
+    escalated: bool = Field(False, description="open past `escalate_at`: the facilitation board sees it too")
+    responded_by: int | None
+    responded_at: Timestamp | None
+    explanation: str | None
+    capacity: float | None = Field(description="the process's capacity given with the explanation")
+    created_at: Timestamp
+
+
+class ReportsSubmitted(BaseModel):
+    reports: list[ReportPublic]
+    alerts: list[AlertPublic] = Field(description="alerts these reports raised")
+
+
+class AlertExplanation(In):
+    explanation: Annotated[str, Field(min_length=1, max_length=4000, pattern=r"\S")]
+    capacity: Amount | None = Field(None, description="the process's capacity from now on, in units of "
+                                                      "activity; the next planning round uses it")

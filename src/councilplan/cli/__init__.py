@@ -14,6 +14,7 @@ from councilplan.cli import core as _core  # noqa: F401  (registers commands)
 from councilplan.cli import experiment as _experiment  # noqa: F401  (registers `experiment governance`)
 from councilplan.cli import generate as _generate  # noqa: F401  (registers `generate`)
 from councilplan.cli import importers as _importers  # noqa: F401  (registers `import iot|sut|pymrio`)
+from councilplan.cli import report as _report  # noqa: F401  (registers `report import`)
 from councilplan.cli import scenario as _scenario  # noqa: F401  (registers `scenario`)
 from councilplan.cli import serve as _serve  # noqa: F401  (registers `serve` and `round simulate`)
 from councilplan.cli.app import app, main

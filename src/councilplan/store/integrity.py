@@ -14,7 +14,9 @@ and plans must be, and compares with the rows:
   published;
 - plan bundle ``k``: ``round.planned`` gives its SHA-256; the stored zip must have it, and the
   standalone :mod:`councilplan.verifier` must accept it, with the plan row's input hash: the plan is
-  replayed from its stored inputs (feasibility, objective, dual feasibility and the duality gap).
+  replayed from its stored inputs (feasibility, objective, dual feasibility and the duality gap);
+- production report ``r`` and alert ``a``: their last ``report.*`` / ``alert.*`` event gives every
+  stored field.
 
 A row with no event (inserted behind the service's back), an event whose row is gone (deleted), and a
 row that differs from its events (edited) are each a :class:`Finding` naming the row and the event.
@@ -33,11 +35,13 @@ from sqlalchemy.orm import Session
 
 from councilplan.store.audit import canonical, plan_digest, verify_chain
 from councilplan.store.tables import (
+    AlertRow,
     EconomyRow,
     EventRow,
     PlanBundleRow,
     PlanRow,
     ProposalRow,
+    ReportRow,
     RoundRow,
     VoteRow,
 )
@@ -91,6 +95,8 @@ def audit_economy(session: Session, economy_id: int) -> AuditReport:
     proposals: dict[int, dict[str, Any]] = {}
     ballots: dict[tuple[int, int], dict[str, Any]] = {}
     plans: dict[int, dict[str, Any]] = {}
+    reports: dict[int, dict[str, Any]] = {}
+    alerts: dict[int, dict[str, Any]] = {}
     rounds = set(session.execute(select(RoundRow.id).where(RoundRow.economy_id == economy_id)).scalars())
     for e in session.execute(select(EventRow).where(EventRow.economy_id == economy_id)
                              .order_by(EventRow.seq)).scalars():
@@ -116,6 +122,10 @@ def audit_economy(session: Session, economy_id: int) -> AuditReport:
                                      "digest": p.get("digest"), "bundle": p.get("bundle"), "published": False}
         elif e.action == "round.published" and isinstance(p.get("plan"), int) and p["plan"] in plans:
             plans[p["plan"]]["published"] = True
+        elif e.action in ("report.submitted", "report.corrected") and e.entity_id is not None:
+            reports[e.entity_id] = {"seq": e.seq, **_fields(p, REPORT_FIELDS)}
+        elif e.action.startswith("alert.") and e.entity_id is not None:
+            alerts[e.entity_id] = {"seq": e.seq, **_fields(p, ALERT_FIELDS)}
 
     def check(table: str, rid: Any, want: dict[str, Any] | None, have: dict[str, Any] | None) -> None:
         report.rows += have is not None
@@ -160,7 +170,29 @@ def audit_economy(session: Session, economy_id: int) -> AuditReport:
                 have["digest"] = plan_digest(plan.goals, plan.result)
         check("plan", kid, want, have)
     _audit_bundles(session, report, plans, stored_plans)
+    monitored: tuple[tuple[str, type[ReportRow] | type[AlertRow], dict[str, str], dict[int, dict[str, Any]]], ...] = (
+        ("report", ReportRow, REPORT_FIELDS, reports), ("alert", AlertRow, ALERT_FIELDS, alerts))
+    for table, model, fields, replayed in monitored:
+        rows: list[Any] = list(session.execute(select(model).where(model.economy_id == economy_id)).scalars())
+        found: dict[int, Any] = {int(r.id): r for r in rows}
+        for rid in sorted(found.keys() | replayed.keys()):
+            got = found.get(rid)
+            check(table, rid, replayed.get(rid),
+                  None if got is None else {f: getattr(got, f) for f in fields.values()})
     return report
+
+
+#: payload key → row attribute, for the rows the monitoring events record (store/monitoring.py)
+REPORT_FIELDS = {"council": "council_id", "process": "process", "period": "period", "output": "output",
+                 "hours": "hours", "version": "version"}
+ALERT_FIELDS = {"council": "council_id", "process": "process", "metric": "metric", "period": "period",
+                "kind": "kind", "direction": "direction", "probability": "probability", "expected": "expected",
+                "actual": "actual", "level": "level", "state": "state", "explanation": "explanation",
+                "capacity": "capacity"}
+
+
+def _fields(payload: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    return {attr: payload.get(key) for key, attr in fields.items()}
 
 
 def _audit_bundles(session: Session, report: AuditReport, plans: dict[int, dict[str, Any]],

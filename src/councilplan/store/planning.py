@@ -57,6 +57,7 @@ from councilplan.solvers import SolveOptions, Status
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import append_event, plan_digest
 from councilplan.store.crud import BOARD, ConflictError, active_proposals, latest_plan, round_votes
+from councilplan.store.monitoring import planning_capacities
 from councilplan.store.tables import (
     CouncilRow,
     EconomyRow,
@@ -279,7 +280,7 @@ def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
     round is closed; :func:`record_plan` re-checks the round under its lock)."""
     eco_row = session.get(EconomyRow, rnd.economy_id)
     assert eco_row is not None
-    economy = economy_of(eco_row)
+    economy, capacities = planning_capacities(session, rnd.economy_id, economy_of(eco_row))
     previous = _previous(rnd)
     goals, rows, councils = aggregate(session, rnd, economy, previous)
     pl = compute_plan(economy, goals, rnd.objective, previous=previous)
@@ -287,8 +288,11 @@ def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
     if pl.raw:
         bundle = bundle_bytes(pl, goals.apply(economy), meta={"economy": rnd.economy_id, "round": rnd.id,
                                                              "iteration": rnd.iteration, "rule": rnd.rule})
+    result = result_json(pl, goals, rows, councils)
+    if capacities:  # what the deviation alerts changed (docs/monitoring.md)
+        result["capacity_updates"] = {p: float(c) for p, c in sorted(capacities.items())}
     return PreparedPlan(rnd.id, rnd.iteration, pl, str(pl.status), pl.input_hash, goals_json(goals),
-                        result_json(pl, goals, rows, councils), [p.id for p in rows], bundle)
+                        result, [p.id for p in rows], bundle)
 
 
 def record_plan(session: Session, *, rnd: RoundRow, prepared: PreparedPlan, actor: int) -> PlanRow:

@@ -206,6 +206,54 @@ class PlanBundleRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ReportRow(Base):
+    """A workplace council's production report: one process, one plan period (docs/monitoring.md).
+    A later report of the same process and period corrects it (``version`` counts corrections)."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("council_id", "process", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    economy_id: Mapped[int] = mapped_column(ForeignKey("economies.id", ondelete="CASCADE"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    process: Mapped[str] = mapped_column(String(200))
+    period: Mapped[int] = mapped_column(Integer)
+    output: Mapped[float] = mapped_column(Float)
+    hours: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AlertRow(Base):
+    """A deviation alert on one reported series (process × metric) at the period where it changed."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("council_id", "process", "metric", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    economy_id: Mapped[int] = mapped_column(ForeignKey("economies.id", ondelete="CASCADE"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"), index=True)
+    process: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(20))
+    period: Mapped[int] = mapped_column(Integer)
+    detected_period: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(10))
+    probability: Mapped[float] = mapped_column(Float)
+    expected: Mapped[float] = mapped_column(Float)
+    actual: Mapped[float] = mapped_column(Float)
+    level: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    escalate_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    responded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    capacity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class EventRow(Base):
     """One entry of an economy's append-only, hash-chained event log.
 
