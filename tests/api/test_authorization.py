@@ -35,6 +35,14 @@ def snapshot(database: Database) -> str:
             h.update(f"{table.name}:{rows!r}".encode())
     return h.hexdigest()
 WANT = {"goods": {"part_a": 1.0}}
+#: Actions of workplace councils: their callers sit in workplace council W, the other council is W2.
+WORKPLACE = ("reports.submit", "alerts.respond")
+PROCESS = "milling_a"
+
+
+def _series(fall: bool) -> dict[str, Any]:
+    out = [100.0 + (3.0 if t % 2 else -3.0) - (40.0 if fall and t >= 14 else 0.0) for t in range(20)]
+    return {"reports": [{"process": PROCESS, "period": t + 1, "output": v, "hours": 8.0} for t, v in enumerate(out)]}
 
 
 class Matrix:
@@ -56,6 +64,22 @@ class Matrix:
             s.add(MemberRow(council_id=self.e1.councils["A"], name="A admin", role="admin",
                             token_hash=hash_secret(token)))
         self.tokens["admin"] = token
+        # workplace councils W (the callers') and W2 (the other), each with an alert on its series
+        for name in ("W", "W2"):
+            self.e1.council(name, kind="workplace", processes=[PROCESS])
+        self.e2.council("W", kind="workplace", processes=[PROCESS])
+        self.wtokens = {role: self.e1.member("W", role)[1] for role in ("member", "delegate")}
+        self.wtokens["coordinator"] = self.e1.coordinators["W"]
+        token = new_token()
+        with database.transaction() as s:
+            s.add(MemberRow(council_id=self.e1.councils["W"], name="W admin", role="admin",
+                            token_hash=hash_secret(token)))
+        self.wtokens["admin"] = token
+        self.alerts = {}
+        for name in ("W", "W2"):
+            delegate = self.e1.member(name, "delegate")[1]
+            raised = api.ok("POST", f"/councils/{self.e1.councils[name]}/reports", delegate, json=_series(True))
+            self.alerts[name] = raised["alerts"][0]["id"]
         self.targets = {c: self.e1.member(c, "member")[0] for c in ("A", "B")}
         self.delegates = {c: self.e1.member(c, "delegate")[1] for c in ("A", "B")}
         self.proposals = {c: self.submit(c) for c in ("A", "B")}
@@ -101,6 +125,11 @@ class Matrix:
             "rounds.create": lambda: api.call("POST", f"/economies/{w.economy}/rounds", token,
                                               json={"rule": "population-sum"}),
             "rounds.advance": lambda: api.call("POST", f"/rounds/{w.round}/publish", token),
+            "reports.submit": lambda: api.call("POST", f"/councils/{self.e1.councils['W' if own else 'W2']}/reports",
+                                               token, json={"reports": [{"process": PROCESS, "period": 100 + next(self.n),
+                                                                         "output": 100.0, "hours": 8.0}]}),
+            "alerts.respond": lambda: api.call("POST", f"/alerts/{self.alerts['W' if own else 'W2']}/acknowledge",
+                                               token),
         }
         return actions[action]()
 
@@ -120,8 +149,8 @@ def test_matrix_covers_every_write_route(base_url: str) -> None:
     spec = httpx.get(f"{base_url}/openapi.json").json()
     writes = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops if m in ("post", "put", "patch", "delete")}
     public = {("POST", "/economies"), ("POST", "/invites/accept")}
-    assert len(writes - public) == 14  # 11 actions; rounds.advance has 4 routes
-    assert len(PERMISSIONS) == 11
+    assert len(writes - public) == 17  # 13 actions; rounds.advance has 4 routes, alerts.respond 2
+    assert len(PERMISSIONS) == 13
 
 
 @pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
@@ -130,7 +159,7 @@ def test_matrix_covers_every_write_route(base_url: str) -> None:
 def test_matrix(matrix: Matrix, role: str, action: str, own: bool) -> None:
     least, _scope = PERMISSIONS[action]
     allowed = own and Role(role).at_least(least)
-    token = matrix.tokens[role]
+    token = (matrix.wtokens if action in WORKPLACE else matrix.tokens)[role]
     matrix.prepare(action, own)  # fresh targets are made first
     before = matrix.e1.events() + matrix.e2.events()
     rows = snapshot(matrix.database)
