@@ -163,7 +163,7 @@ def _escalation_from_env() -> dt.timedelta:
 
 def create_app(db: Database | str | None = None, *, migrate: bool = True,
                threads: int = ROUTE_THREADS, max_inflight: int | None = None,
-               escalate_after: dt.timedelta | None = None) -> FastAPI:
+               escalate_after: dt.timedelta | None = None, portal: bool = True) -> FastAPI:
     """The API on ``db`` (a :class:`Database`, a URL, or the default SQLite file); migrates it unless told not to.
 
     ``threads``: worker threads for the route bodies (see :data:`ROUTE_THREADS`).
@@ -172,6 +172,7 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     (default :data:`~councilplan.api.shedding.MAX_INFLIGHT`), ``0`` turns shedding off.
     ``escalate_after``: how long an open deviation alert waits for its council before the facilitation
     board sees it; ``None`` reads ``$COUNCILPLAN_ALERT_ESCALATION_HOURS`` (default 48 hours).
+    ``portal``: also serve the councils' portal (:mod:`councilplan.web`) under ``/portal``.
     """
     limit = max_inflight_from_env() if max_inflight is None else max_inflight
     if limit < 0:
@@ -196,6 +197,10 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     for r in (economies.meta, economies.router, councils.router, members.router, rounds.router,
               proposals.router, votes.router, plans.router, reports.router):
         app.include_router(r)
+    if portal:
+        from councilplan.web import mount
+
+        mount(app)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(EconomyError, _economy_error)
     app.add_exception_handler(ProposalError, _proposal_error)

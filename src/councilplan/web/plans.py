@@ -1,0 +1,243 @@
+"""The round page (state, rule, proposals, what changed, the ballot, the coordinators' buttons) and the
+public plan dashboard (fulfilment, labour, what binds, shadow prices and labour values)."""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from typing import Annotated, Any
+
+import numpy as np
+import scipy.sparse as sp
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from councilplan.api.deps import Actor
+from councilplan.api.routes.rounds import _advance, plan_round
+from councilplan.api.routes.votes import cast_ballot
+from councilplan.api.schemas import BallotCast
+from councilplan.democracy import POINTS_BUDGET, Role
+from councilplan.democracy.rules import ballot_rules
+from councilplan.store import crud
+from councilplan.store.tables import (
+    CouncilRow,
+    PlanBundleRow,
+    PlanRow,
+    ProposalRow,
+    RoundRow,
+    VoteRow,
+)
+from councilplan.web.context import (
+    Visitor,
+    check_csrf,
+    database,
+    guarded,
+    redirect,
+    render,
+    visitor,
+)
+from councilplan.web.security import PATH
+from councilplan.web.strings import t
+
+router = APIRouter(prefix=PATH, include_in_schema=False)
+PAGE = 25
+SORTS = ("kind", "id", "shadow_price", "labour_value")
+
+
+def _may_read(v: Visitor, economy_id: int) -> bool:
+    return v.actor is not None and v.actor.economy_id == economy_id
+
+
+# ------------------------------------------------------------------ the round
+@router.get("/rounds/{round_id}")
+def round_page(request: Request, round_id: int, notice: str = "") -> Response:
+    v = visitor(request)
+
+    def go() -> Response:
+        with database(request).transaction(write=False) as s:
+            rnd = crud.get(s, RoundRow, round_id, what="round")
+            if not _may_read(v, rnd.economy_id):
+                raise HTTPException(403, f"round {round_id} belongs to an economy you are not a member of")
+            councils = {c.id: c for c in s.execute(select(CouncilRow).where(
+                CouncilRow.economy_id == rnd.economy_id)).scalars()}
+            proposals = s.execute(select(ProposalRow).where(ProposalRow.round_id == rnd.id)
+                                  .order_by(ProposalRow.id)).scalars().all()
+            plans = s.execute(select(PlanRow).where(PlanRow.round_id == rnd.id)
+                              .order_by(PlanRow.iteration)).scalars().all()
+            actor: Actor = v.actor  # type: ignore[assignment]
+            ballot = {int(b.proposal_id): float(b.points) for b in s.execute(select(VoteRow).where(
+                VoteRow.round_id == rnd.id, VoteRow.council_id == actor.council.id)).scalars()}
+        changes = _changes(list(plans))
+        takes_ballots = rnd.rule in ballot_rules() and actor.council.kind in ("consumer", "regional")
+        return render(request, v, "round.html", round=rnd, councils=councils, proposals=proposals, plans=plans,
+                      changes=changes, takes_ballots=takes_ballots and rnd.state == "open", ballot=ballot,
+                      budget=POINTS_BUDGET, is_admin=actor.role.at_least(Role.ADMIN),
+                      rule_text=t(f"round.rule.{rnd.rule}") if f"round.rule.{rnd.rule}" in _RULES else rnd.rule,
+                      notice=notice)
+
+    if not v.signed_in:
+        return redirect(f"{PATH}/signin", notice=t("error.signin"))
+    return guarded(request, v, go)
+
+
+_RULES = {f"round.rule.{r}" for r in ("population-sum", "equal-shares", "cumulative", "participatory")}
+
+
+def _changes(plans: list[PlanRow]) -> list[dict[str, Any]]:
+    """Per good, the target of the last two iterations and the relative change (largest first)."""
+    if len(plans) < 2:
+        return []
+    new, old = plans[-1].goals.get("targets", {}), plans[-2].goals.get("targets", {})
+    out = []
+    for g in sorted(new.keys() | old.keys()):
+        a, b = (old.get(g) or {}).get("amount") or 0.0, (new.get(g) or {}).get("amount") or 0.0
+        if a != b:
+            out.append({"good": g, "before": a, "after": b, "change": (b - a) / a if a else math.inf})
+    return sorted(out, key=lambda r: -abs(r["change"]))[:20]
+
+
+@router.post("/rounds/{round_id}/advance")
+def advance(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
+            to: Annotated[str, Form()] = "") -> Response:
+    """The coordinators' buttons: close, plan, publish, open the next iteration (admins)."""
+    v = visitor(request)
+
+    def go() -> Response:
+        check_csrf(v, csrf)
+        actor: Actor = v.actor  # type: ignore[assignment]
+        db = database(request)
+        with db.session() as session, db.session(write=False) as reader:
+            if to == "planned":
+                plan_round(round_id=round_id, session=session, reader=reader, actor=actor)
+            elif to in ("closed", "published", "open"):
+                _advance(round_id, to, session, actor)
+            else:
+                raise HTTPException(422, f"unknown step {to!r}")
+        return redirect(f"{PATH}/rounds/{round_id}", notice=t("round.advanced", state=to))
+
+    if not v.signed_in:
+        return redirect(f"{PATH}/signin", notice=t("error.signin"))
+    return guarded(request, v, go)
+
+
+@router.post("/rounds/{round_id}/ballot")
+def ballot(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
+           proposal: Annotated[list[str], Form()] = [], points: Annotated[list[str], Form()] = []  # noqa: B006
+           ) -> Response:
+    """A cumulative ballot: points per consumer proposal (checked as the API checks them)."""
+    v = visitor(request)
+
+    def go() -> Response:
+        check_csrf(v, csrf)
+        votes: dict[int, float] = {}
+        for pid, raw in zip(proposal, points, strict=False):
+            if not raw.strip():
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value) or value < 0:
+                raise HTTPException(422, f"proposal {pid}: {t('form.not_number', value=raw)}")
+            if value > 0:
+                votes[int(pid)] = value
+        db = database(request)
+        with db.session() as session:
+            out = cast_ballot(round_id=round_id, body=BallotCast(votes=votes, council_id=None), session=session,
+                              actor=v.actor)
+        return redirect(f"{PATH}/rounds/{round_id}", notice=t("round.ballot_saved", spent=out.spent,
+                                                                budget=out.budget))
+
+    if not v.signed_in:
+        return redirect(f"{PATH}/signin", notice=t("error.signin"))
+    return guarded(request, v, go)
+
+
+# ------------------------------------------------------------------ the dashboard
+def labour_use(bundle: bytes | None) -> list[dict[str, Any]]:
+    """Per labour kind: hours used ``L x`` and available, from the plan's bundle."""
+    if bundle is None:
+        return []
+    with zipfile.ZipFile(io.BytesIO(bundle)) as z:
+        import json
+
+        labels = json.loads(z.read("labels.json"))
+        with np.load(io.BytesIO(z.read("economy.npz"))) as e, np.load(io.BytesIO(z.read("plan.npz"))) as p:
+            L = sp.csr_matrix((e["L_data"], e["L_indices"], e["L_indptr"]), shape=tuple(e["L_shape"]))
+            used = L @ p["x"]
+            avail = e["labour_available"]
+    return [{"kind": k, "used": float(u), "available": float(a) if math.isfinite(a) else None,
+             "share": float(u / a) if math.isfinite(a) and a > 0 else None}
+            for k, u, a in zip(labels["labour"], used, avail, strict=True)]
+
+
+def price_table(result: dict[str, Any], q: str, sort: str, desc: bool, page: int) -> dict[str, Any]:
+    """Shadow prices and labour values, searched, sorted and paginated on the server."""
+    values = result.get("labour_values", {}) or {}
+    rows = [{"kind": r["kind"], "id": r["id"], "shadow_price": r["shadow_price"],
+             "labour_value": values.get(r["id"]) if r["kind"] == "good" else None}
+            for r in result.get("prices", [])]
+    if q:
+        needle = q.lower()
+        rows = [r for r in rows if needle in r["id"].lower() or needle in r["kind"]]
+    key = sort if sort in SORTS else "shadow_price"
+    rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0), reverse=desc)
+    if desc:  # keep the empty ones last
+        rows.sort(key=lambda r: r[key] is None)
+    pages = max(1, math.ceil(len(rows) / PAGE))
+    page = min(max(page, 1), pages)
+    return {"rows": rows[(page - 1) * PAGE: page * PAGE], "total": len(rows), "page": page, "pages": pages,
+            "q": q, "sort": key, "desc": desc}
+
+
+def fulfilment_bars(result: dict[str, Any], width: int = 320) -> list[dict[str, Any]]:
+    """One bar per target: its width in pixels (150 % fills it), and where 100 % lies."""
+    out = []
+    for r in result.get("net_output", []):
+        f = r.get("fulfilment")
+        if r.get("target") and f is not None:
+            out.append({"good": r["good"], "fulfilment": f, "target": r["target"], "amount": r["amount"],
+                        "w": round(width * min(max(f, 0.0), 1.5) / 1.5, 1), "short": f < 0.999})
+    return out
+
+
+@router.get("/plans/{plan_id}")
+def dashboard(request: Request, plan_id: int, q: Annotated[str, Query(max_length=200)] = "",
+              sort: str = "shadow_price", desc: bool = True, page: int = 1,
+              compare: int | None = None) -> Response:
+    """Public once published; before that only the economy's members see it."""
+    v = visitor(request)
+
+    def go() -> Response:
+        with database(request).transaction(write=False) as s:
+            plan = crud.get(s, PlanRow, plan_id, what="plan")
+            rnd = crud.get(s, RoundRow, plan.round_id, what="round")
+            if not plan.published and not _may_read(v, rnd.economy_id):
+                raise HTTPException(403, t("plan.not_published"))
+            bundle = s.get(PlanBundleRow, plan_id)
+            data = bundle.data if bundle is not None else None
+            siblings = s.execute(select(PlanRow.id, PlanRow.iteration).where(
+                PlanRow.round_id == rnd.id).order_by(PlanRow.iteration)).all()
+            other = s.get(PlanRow, compare) if compare is not None else None
+            if other is not None and other.round_id != rnd.id and not (other.published or _may_read(v, rnd.economy_id)):
+                other = None
+            other_result = other.result if other is not None else None
+            result, goals = plan.result, plan.goals
+            iteration, published, status = plan.iteration, plan.published, plan.status
+        comparison = []
+        if other_result is not None:
+            before = {r["good"]: r for r in other_result.get("net_output", [])}
+            comparison = [{"good": r["good"], "before": (before.get(r["good"]) or {}).get("amount"),
+                           "after": r["amount"]} for r in result.get("net_output", [])]
+        return render(request, v, "plan.html", plan_id=plan_id, round=rnd, iteration=iteration,
+                      published=published, plan_status=status, result=result, goals=goals,
+                      bars=fulfilment_bars(result), labour=labour_use(data), has_bundle=data is not None,
+                      table=price_table(result, q, sort, desc, page), siblings=siblings,
+                      compare=compare, comparison=comparison)
+
+    return guarded(request, v, go)
+
+
+

@@ -1,0 +1,190 @@
+"""End to end in headless chromium: two councils join by invite and propose, the coordinator closes,
+plans and publishes the round, and both see the dashboard; a forged form and a form without its
+CSRF token change nothing; bad input is named next to its field; axe-core finds no serious or
+critical violation on any page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from councilplan.store.db import Database
+
+PAGES_CHECKED: list[str] = []
+
+
+def _api(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, timeout=60)
+
+
+def _economy(url: str) -> dict[str, Any]:
+    with _api(url) as c:
+        d = c.post("/economies", json={"example": "germany-1995"}).json()
+        h = {"Authorization": f"Bearer {d['token']}"}
+        codes = {}
+        for name, pop in (("north", 3000.0), ("south", 1000.0)):
+            r = c.post(f"/economies/{d['economy']['id']}/councils", headers=h,
+                       json={"name": name, "kind": "consumer", "population": pop, "processes": []}).json()
+            codes[name] = r["invite"]["code"]
+        rnd = c.post(f"/economies/{d['economy']['id']}/rounds", headers=h,
+                     json={"rule": "population-sum", "objective": "harmony"}).json()
+    return {"economy": d["economy"]["id"], "admin": d["token"], "codes": codes, "round": rnd["id"]}
+
+
+def _axe(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    PAGES_CHECKED.append(page.url)
+    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def _join(browser: Any, url: str, code: str, name: str) -> Any:
+    ctx = browser.new_context(base_url=url)
+    page = ctx.new_page()
+    page.goto(f"/portal/join/{code}")
+    assert not _axe(page)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join").click()
+    assert page.locator("#new-token").inner_text().startswith("cpt_")
+    page.goto("/portal/council")
+    return page
+
+
+def _propose(page: Any, rows: list[tuple[str, str]]) -> None:
+    n = page.locator('input[name="item"]').count()
+    for i, (item, amount) in enumerate(rows + [("", "")] * (n - len(rows))):
+        page.locator(f"#item-{i}").fill(item)
+        page.locator(f"#amount-{i}").fill(amount)
+    page.get_by_role("button", name="Submit the proposal").click()
+
+
+def _proposals(url: str, token: str, rnd: int) -> list[dict[str, Any]]:
+    with _api(url) as c:
+        return c.get(f"/rounds/{rnd}/proposals", headers={"Authorization": f"Bearer {token}"}).json()["items"]
+
+
+def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: tuple[str, Database],
+                                                         shots: Any) -> None:
+    url, _db = portal
+    w = _economy(url)
+    north = _join(browser, url, w["codes"]["north"], "Nora")
+    south = _join(browser, url, w["codes"]["south"], "Sami")
+
+    # bad input: named next to its field, nothing stored
+    _propose(north, [("agriculture", "-1"), ("trade", "lots"), ("unobtainium", "3")])
+    assert north.locator("#amount-0-error").inner_text().startswith("must be 0 or more")
+    assert "is not a number" in north.locator("#amount-1-error").inner_text()
+    assert "is not a good of this economy" in north.locator("#item-2-error").inner_text()
+    assert north.locator("#amount-0").get_attribute("aria-invalid") == "true"
+    assert _proposals(url, w["admin"], w["round"]) == []
+    shots(north, "bad-input")
+    assert not _axe(north)
+
+    _propose(north, [("agriculture", "30"), ("trade", "30")])
+    assert re.fullmatch(r"Proposal \d+ stored\.", north.locator(".notice").inner_text())
+    _propose(south, [("agriculture", "20"), ("manufacturing", "10")])
+    assert re.fullmatch(r"Proposal \d+ stored\.", south.locator(".notice").inner_text())
+    shots(north, "council")
+    stored = {p["council_id"]: p for p in _proposals(url, w["admin"], w["round"])}
+    assert len(stored) == 2
+
+    # a forged form: north's session posts a revision of south's proposal, with north's valid CSRF value
+    south_id = next(p["id"] for p in stored.values() if p["content"]["goods"].get("manufacturing"))
+    csrf = north.locator('input[name="csrf"]').first.get_attribute("value")
+    forged = north.request.post(f"/portal/proposals/{south_id}",
+                                form={"csrf": csrf, "item": "agriculture", "amount": "999"}, max_redirects=0)
+    assert forged.status == 403 and "another council" in forged.text()
+    withdraw = north.request.post(f"/portal/proposals/{south_id}", form={"csrf": csrf, "action": "withdraw"},
+                                  max_redirects=0)
+    assert withdraw.status == 403
+    no_csrf = north.request.post("/portal/proposals", form={"item": "trade", "amount": "1"}, max_redirects=0)
+    assert no_csrf.status == 403 and "did not come from this site" in no_csrf.text()
+    after = {p["council_id"]: p for p in _proposals(url, w["admin"], w["round"])}
+    assert after == stored  # nothing changed: same versions, contents and statuses
+
+    # the coordinator signs in with a token (never in the URL) and runs the round
+    admin_ctx = browser.new_context(base_url=url)
+    admin = admin_ctx.new_page()
+    admin.goto("/portal/signin")
+    assert not _axe(admin)
+    admin.get_by_label("Your token").fill(w["admin"])
+    admin.get_by_role("button", name="Sign in").click()
+    assert w["admin"] not in admin.url
+    admin.goto(f"/portal/rounds/{w['round']}")
+    for step, state in (("Close the round", "closed"), ("Compute the plan", "planned"),
+                        ("Publish the plan", "published")):
+        admin.get_by_role("button", name=step).click()
+        assert admin.locator("#round-state").inner_text().startswith(state)
+    shots(admin, "round")
+    assert not _axe(admin)
+    plan_href = admin.get_by_role("link", name=re.compile("Iteration 0")).get_attribute("href")
+
+    # both councils see the plan: costs on their page, the public dashboard
+    for page in (north, south):
+        page.goto("/portal/council")
+        assert page.locator(".outcome").count() == 1 and "labour hours" in page.locator(".outcome").inner_text()
+        page.goto(plan_href)
+        assert page.locator("#plan-status").inner_text().startswith("optimal")
+        assert page.locator("svg.bars rect").count() >= 3
+        assert page.locator("#prices tbody tr").count() > 0
+    shots(north, "dashboard")
+    assert not _axe(north)
+    anonymous = browser.new_context(base_url=url).new_page()
+    anonymous.goto(plan_href)  # published: public
+    assert anonymous.locator("#plan-status").inner_text().startswith("optimal")
+    anonymous.goto("/portal/plans/{}?q=agri".format(plan_href.rsplit("/", 1)[1]))
+    assert all("agri" in r.lower() for r in anonymous.locator("#prices tbody tr").all_inner_texts())
+
+    # signing out ends the session
+    north.get_by_role("button", name="Sign out").click()
+    north.goto("/portal/council")
+    assert "/portal/signin" in north.url
+
+
+def test_security_headers_and_cookie(portal: tuple[str, Database]) -> None:
+    url, _db = portal
+    with _api(url) as c:
+        r = c.get("/portal/signin")
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert r.headers["referrer-policy"] == "no-referrer" and r.headers["x-frame-options"] == "DENY"
+        assert "<script>" not in r.text and "style=" not in r.text  # no inline scripts or styles
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/portal" in cookie
+        w = _economy(url)
+        pre = c.cookies.get("cp_pre")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', r.text)
+        assert csrf is not None and csrf.group(1) == pre
+        bad = c.post("/portal/signin", data={"csrf": csrf.group(1), "token": "cpt_nope"})
+        assert bad.status_code == 401 and "not valid" in bad.text
+        ok = c.post("/portal/signin", data={"csrf": csrf.group(1), "token": w["admin"]})
+        assert ok.status_code == 303 and "httponly" in ok.headers["set-cookie"].lower()
+        assert w["admin"] not in ok.headers["location"]
+
+
+def test_a_used_invite_link_is_refused(portal: tuple[str, Database]) -> None:
+    url, _db = portal
+    w = _economy(url)
+    with _api(url) as c:
+        page = c.get(f"/portal/join/{w['codes']['north']}")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        assert c.post(f"/portal/join/{w['codes']['north']}", data={"csrf": csrf, "name": "A"}).status_code == 200
+    with _api(url) as other:
+        r = other.get(f"/portal/join/{w['codes']['north']}")
+        assert r.status_code == 409 and "used already" in r.text
+        assert other.get("/portal/join/not-a-code").status_code == 404
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_axe() -> Any:
+    yield
+    if PAGES_CHECKED:
+        out = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal" / "axe.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("axe-core: no serious or critical violations on\n" + "\n".join(PAGES_CHECKED) + "\n")
