@@ -1,4 +1,4 @@
-"""The README's main job: ``councilplan serve --demo`` seeds the demo and prints tokens that work."""
+"""The README's main job: ``councilplan serve --demo`` seeds the demo and prints tokens and portal links that work."""
 
 from __future__ import annotations
 
@@ -47,7 +47,11 @@ def test_serve_demo_prints_whole_working_tokens(tmp_path: Path) -> None:
         lines = _read_until(proc, "API on http")
         header = next(line for line in lines if line.startswith("demo economy"))
         economy = int(header.split()[2].rstrip(":"))
-        tokens = [m.groupdict() for m in map(TOKEN_LINE.match, lines) if m]
+        links_at = next(i for i, line in enumerate(lines) if line.startswith("one-time sign-in links"))
+        tokens = [m.groupdict() for m in map(TOKEN_LINE.match, lines[:links_at]) if m]
+        links = [m.groupdict() for m in map(TOKEN_LINE.match, lines[links_at:]) if m]
+        assert {t["council"] for t in tokens} == {t["council"] for t in links}, lines
+        assert any(line.startswith("portal on http") for line in lines)
         assert len(tokens) >= 2, lines
         assert any(t["role"] == "admin" for t in tokens)
         url = f"http://127.0.0.1:{port}"
@@ -67,6 +71,17 @@ def test_serve_demo_prints_whole_working_tokens(tmp_path: Path) -> None:
         bad = httpx.get(f"{url}/economies/{economy}/rounds",
                         headers={"Authorization": f"Bearer {tokens[0]['token'][:-3]}"})
         assert bad.status_code == 401
+        for link in links:  # each link opens its council's join page and signs in once
+            with httpx.Client() as browser:
+                page = browser.get(link["token"])
+                assert page.status_code == 200 and link["council"] in page.text, link
+                csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+                assert csrf is not None
+                joined = browser.post(link["token"], data={"name": "a delegate", "csrf": csrf.group(1)})
+                assert joined.status_code == 200 and 'id="new-token"' in joined.text, joined.text
+                council = browser.get(f"{url}/portal/council")
+                assert council.status_code == 200 and link["council"] in council.text
+            assert httpx.get(link["token"]).status_code == 409  # spent
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -197,10 +197,6 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     for r in (economies.meta, economies.router, councils.router, members.router, rounds.router,
               proposals.router, votes.router, plans.router, reports.router):
         app.include_router(r)
-    if portal:
-        from councilplan.web import mount
-
-        mount(app)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(EconomyError, _economy_error)
     app.add_exception_handler(ProposalError, _proposal_error)
@@ -214,6 +210,10 @@ def create_app(db: Database | str | None = None, *, migrate: bool = True,
     app.add_exception_handler(InputError, _message(422, "value_error"))
     app.add_exception_handler(pydantic.ValidationError, _message(422, "value_error"))
     app.add_exception_handler(Exception, _internal)
+    if portal:  # after the handlers: the portal answers its own pages' errors as pages
+        from councilplan.web import mount
+
+        mount(app)
     if limit:
         app.add_middleware(LoadShedder, limit=limit)
     app.state.max_inflight = limit

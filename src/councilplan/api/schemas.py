@@ -101,6 +101,13 @@ class EconomyDetail(EconomyPublic):
     resources: list[str]
 
 
+class CatalogueItem(BaseModel):
+    """A good or a process of an economy, as the browser lists it."""
+
+    id: str
+    name: str
+
+
 # ------------------------------------------------------------------- councils
 class CouncilCreate(In):
     name: Name

@@ -40,6 +40,7 @@ def seed_demo(db: Any) -> dict[str, Any]:
 
     from councilplan.examples import DEMO, example_path
     from councilplan.store import crud
+    from councilplan.store.crud import BOARD
     from councilplan.store.economies import files_of_directory
     from councilplan.store.tables import CouncilRow, EconomyRow, MemberRow
 
@@ -68,7 +69,18 @@ def seed_demo(db: Any) -> dict[str, Any]:
                 tokens.append((council.name, member.role, crud.rotate_token(s, member=member,
                                                                             economy_id=eco.id)))
             fresh = False
-        return {"economy": eco.id, "tokens": tokens, "fresh": fresh}
+        # One-time portal sign-in links, fresh on every start: one per council (the board's for its admin).
+        invites: list[tuple[str, str, str]] = []
+        councils = s.execute(select(CouncilRow).where(CouncilRow.economy_id == eco.id)
+                             .order_by(CouncilRow.id)).scalars().all()
+        admin_id = s.execute(select(MemberRow.id).join(CouncilRow, CouncilRow.id == MemberRow.council_id)
+                             .where(CouncilRow.economy_id == eco.id, MemberRow.role == "admin")
+                             .order_by(MemberRow.id)).scalars().first()
+        for council in councils:
+            role = "admin" if council.kind == BOARD else "coordinator"
+            _inv, code = crud.create_invite(s, council=council, actor=admin_id, role=role)
+            invites.append((council.name, role, code))
+        return {"economy": eco.id, "tokens": tokens, "fresh": fresh, "invites": invites}
 
 
 def _rules() -> list[str]:
@@ -119,6 +131,12 @@ def serve(
             console.print(f"  {name} ({role}): {token}", soft_wrap=True, highlight=False)
         console.print(f"try: curl -H 'Authorization: Bearer {seeded['tokens'][0][2]}' "
                       f"http://{host}:{port}/economies/{seeded['economy']}/rounds", soft_wrap=True, highlight=False)
+        console.print("one-time sign-in links for the portal (each works once; a fresh set on every start):")
+        for name, role, code in seeded["invites"]:
+            console.print(f"  {name} ({role}): http://{host}:{port}/portal/join/{code}", soft_wrap=True,
+                          highlight=False)
+    console.print(f"portal on http://{host}:{port}/portal/ (sign in with a link above or a token)", soft_wrap=True,
+                  highlight=False)
     console.print(f"API on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); Ctrl-C stops it")
     if workers == 1:
         from councilplan.api.app import serving_app

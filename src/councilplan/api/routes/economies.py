@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from councilplan.api.deps import (
     CurrentViewer,
@@ -17,6 +17,7 @@ from councilplan.api.deps import (
     transactional,
 )
 from councilplan.api.schemas import (
+    CatalogueItem,
     ChainPublic,
     CouncilPublic,
     EconomyCreate,
@@ -30,6 +31,7 @@ from councilplan.api.schemas import (
 from councilplan.democracy import get_rule
 from councilplan.democracy.rules import available_rules
 from councilplan.examples import available_examples, example_path
+from councilplan.model.catalogue import Catalogue
 from councilplan.store import crud
 from councilplan.store.audit import verify_chain
 from councilplan.store.economies import files_of_directory
@@ -89,6 +91,34 @@ def get_economy(economy_id: Id, session: ReadSessionDep) -> EconomyDetail:
     return EconomyDetail(**EconomyPublic.model_validate(row).model_dump(),
                          goods=[str(g) for g in e.goods.index], processes=[str(p) for p in e.processes.index],
                          labour_kinds=[str(k) for k in e.labour_kinds], resources=[str(r) for r in e.resources])
+
+
+Search = Annotated[str, Query(max_length=200, description="case-insensitive substring of id or name")]
+Sort = Annotated[Literal["id", "name"], Query(description="id (the file's order) or name")]
+
+
+def _listing(economy_id: int, session: Any, which: str, q: str, sort: str, paging: Any) -> Page[CatalogueItem]:
+    e = economy_of(crud.get(session, EconomyRow, economy_id, what="economy"))
+    index = getattr(Catalogue.of(e), which)
+    hits = index.search(q, offset=paging.offset, limit=paging.limit, sort=sort)
+    return Page(items=[CatalogueItem(id=index.ids[k], name=index.names[k]) for k in hits.rows],
+                total=hits.total, offset=paging.offset, limit=paging.limit)
+
+
+@router.get("/{economy_id}/goods", response_model=Page[CatalogueItem])
+@transactional
+def list_goods(economy_id: Id, session: ReadSessionDep, paging: PageDep, q: Search = "",
+               sort: Sort = "id") -> Page[CatalogueItem]:
+    """The economy's goods whose id or name contains ``q``, one page at a time (public)."""
+    return _listing(economy_id, session, "goods", q, sort, paging)
+
+
+@router.get("/{economy_id}/processes", response_model=Page[CatalogueItem])
+@transactional
+def list_processes(economy_id: Id, session: ReadSessionDep, paging: PageDep, q: Search = "",
+                   sort: Sort = "id") -> Page[CatalogueItem]:
+    """The economy's processes whose id or name contains ``q``, one page at a time (public)."""
+    return _listing(economy_id, session, "processes", q, sort, paging)
 
 
 @router.get("/{economy_id}/events", response_model=Page[EventPublic])
