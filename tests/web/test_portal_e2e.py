@@ -125,7 +125,10 @@ def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: t
     assert not _axe(admin)
     plan_href = admin.get_by_role("link", name=re.compile("Iteration 0")).get_attribute("href")
 
-    # both councils see the plan: costs on their page, the public dashboard
+    # both councils see the plan: costs on their page, the public dashboard (its Sankey drawn by
+    # Plotly from the package, under the strict CSP: no script refused)
+    console: list[str] = []
+    north.on("console", lambda m: console.append(m.text))
     for page in (north, south):
         page.goto("/portal/council")
         assert page.locator(".outcome").count() == 1 and "labour hours" in page.locator(".outcome").inner_text()
@@ -133,6 +136,11 @@ def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: t
         assert page.locator("#plan-status").inner_text().startswith("optimal")
         assert page.locator("svg.bars rect").count() >= 3
         assert page.locator("#prices tbody tr").count() > 0
+        assert page.locator("#flows tbody tr").count() > 0
+        page.wait_for_selector('#sankey[data-drawn="true"]', timeout=20_000)
+        assert page.locator("#sankey svg.main-svg").count() >= 1
+    refused = [m for m in console if "Content Security Policy" in m and "script" in m]
+    assert not refused, refused
     shots(north, "dashboard")
     assert not _axe(north)
     anonymous = browser.new_context(base_url=url).new_page()

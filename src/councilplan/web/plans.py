@@ -3,13 +3,9 @@ public plan dashboard (fulfilment, labour, what binds, shadow prices and labour 
 
 from __future__ import annotations
 
-import io
 import math
-import zipfile
 from typing import Annotated, Any
 
-import numpy as np
-import scipy.sparse as sp
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -29,6 +25,7 @@ from councilplan.store.tables import (
     RoundRow,
     VoteRow,
 )
+from councilplan.web.charts import bundle_view, labour_use, largest_flows, plotly_js
 from councilplan.web.context import (
     Visitor,
     check_csrf,
@@ -156,23 +153,6 @@ def ballot(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
 
 
 # ------------------------------------------------------------------ the dashboard
-def labour_use(bundle: bytes | None) -> list[dict[str, Any]]:
-    """Per labour kind: hours used ``L x`` and available, from the plan's bundle."""
-    if bundle is None:
-        return []
-    with zipfile.ZipFile(io.BytesIO(bundle)) as z:
-        import json
-
-        labels = json.loads(z.read("labels.json"))
-        with np.load(io.BytesIO(z.read("economy.npz"))) as e, np.load(io.BytesIO(z.read("plan.npz"))) as p:
-            L = sp.csr_matrix((e["L_data"], e["L_indices"], e["L_indptr"]), shape=tuple(e["L_shape"]))
-            used = L @ p["x"]
-            avail = e["labour_available"]
-    return [{"kind": k, "used": float(u), "available": float(a) if math.isfinite(a) else None,
-             "share": float(u / a) if math.isfinite(a) and a > 0 else None}
-            for k, u, a in zip(labels["labour"], used, avail, strict=True)]
-
-
 def price_table(result: dict[str, Any], q: str, sort: str, desc: bool, page: int) -> dict[str, Any]:
     """Shadow prices and labour values, searched, sorted and paginated on the server."""
     values = result.get("labour_values", {}) or {}
@@ -217,7 +197,7 @@ def dashboard(request: Request, plan_id: int, q: Annotated[str, Query(max_length
             if not plan.published and not _may_read(v, rnd.economy_id):
                 raise HTTPException(403, t("plan.not_published"))
             bundle = s.get(PlanBundleRow, plan_id)
-            data = bundle.data if bundle is not None else None
+            view = bundle_view(bundle.sha256, bundle.data) if bundle is not None else None
             siblings = s.execute(select(PlanRow.id, PlanRow.iteration).where(
                 PlanRow.round_id == rnd.id).order_by(PlanRow.iteration)).all()
             other = s.get(PlanRow, compare) if compare is not None else None
@@ -233,7 +213,9 @@ def dashboard(request: Request, plan_id: int, q: Annotated[str, Query(max_length
                            "after": r["amount"]} for r in result.get("net_output", [])]
         return render(request, v, "plan.html", plan_id=plan_id, round=rnd, iteration=iteration,
                       published=published, plan_status=status, result=result, goals=goals,
-                      bars=fulfilment_bars(result), labour=labour_use(data), has_bundle=data is not None,
+                      bars=fulfilment_bars(result), labour=labour_use(view) if view is not None else [],
+                      flows=largest_flows(view, result.get("labour_values")) if view is not None else None,
+                      has_bundle=view is not None, plotly=plotly_js() is not None,
                       table=price_table(result, q, sort, desc, page), siblings=siblings,
                       compare=compare, comparison=comparison)
 
@@ -241,3 +223,14 @@ def dashboard(request: Request, plan_id: int, q: Annotated[str, Query(max_length
 
 
 
+
+
+@router.get("/vendor/plotly.min.js")
+def plotly_script() -> Response:
+    """Plotly's script from the installed package (the portal never loads anything from another site)."""
+    from fastapi.responses import FileResponse
+
+    path = plotly_js()
+    if path is None:
+        raise HTTPException(404, "plotly is not installed (pip install 'councilplan[report]')")
+    return FileResponse(path, media_type="text/javascript", headers={"cache-control": "public, max-age=86400"})

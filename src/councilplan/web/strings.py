@@ -137,6 +137,16 @@ EN: dict[str, str] = {
     "col.capacity": "capacity",
     "col.coefficient": "coefficient",
     "plan.unpublished": "not published",
+    "plan.flows": "The largest flows of the plan",
+    "plan.flows_hours": "The {n} largest flows between goods and processes, in labour hours embodied "
+                        "(quantity times labour value), so that goods of different units compare.",
+    "plan.flows_units": "The {n} largest flows between goods and processes, in the goods' own units "
+                        "(this plan has no labour values to weigh them).",
+    "plan.flows_table": "The same flows as a table",
+    "col.from": "from",
+    "col.to": "to",
+    "col.hours": "labour hours",
+    "col.amount": "amount",
     "col.good": "good",
     "col.kind": "kind",
     "col.id": "id",

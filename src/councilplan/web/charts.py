@@ -1,0 +1,111 @@
+"""What the dashboard draws from a plan's bundle: labour used against available, and the largest
+flows of the plan for its Sankey diagram; and Plotly's script, served from the installed package.
+
+A flow is good ``i`` going into process ``j`` (``A_ij x_j``) or process ``j`` making good ``i``
+(``B_ij x_j``); the diagram has three columns, goods used, processes and goods made. Goods are counted in different units, so flows are weighed in labour hours where
+the plan has labour values ``λ`` (``λ_i A_ij x_j`` hours embodied, comparable across goods), and in
+the goods' own units otherwise (then said so on the page).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+FLOWS = 30  #: flows the Sankey shows
+
+
+@dataclass(frozen=True)
+class BundleView:
+    """The arrays of one bundle that the dashboard reads."""
+
+    goods: list[str]
+    processes: list[str]
+    labour: list[str]
+    A: sp.csr_matrix
+    B: sp.csr_matrix
+    L: sp.csr_matrix
+    labour_available: np.ndarray
+    x: np.ndarray
+
+
+def _csr(e: Any, name: str) -> sp.csr_matrix:
+    return sp.csr_matrix((e[f"{name}_data"], e[f"{name}_indices"], e[f"{name}_indptr"]),
+                         shape=tuple(int(v) for v in e[f"{name}_shape"]))
+
+
+@functools.lru_cache(maxsize=8)
+def bundle_view(sha256: str, data: bytes) -> BundleView:
+    """The bundle's labels, matrices and plan (cached by the bundle's SHA-256; ``data`` is its bytes)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        labels = json.loads(z.read("labels.json"))
+        with np.load(io.BytesIO(z.read("economy.npz"))) as e, np.load(io.BytesIO(z.read("plan.npz"))) as p:
+            return BundleView(labels["goods"], labels["processes"], labels["labour"], _csr(e, "A"), _csr(e, "B"),
+                              _csr(e, "L"), np.asarray(e["labour_available"], dtype=float),
+                              np.asarray(p["x"], dtype=float))
+
+
+def labour_use(view: BundleView) -> list[dict[str, Any]]:
+    """Per labour kind: hours used ``(L x)_k``, available, and their ratio (``None`` when unlimited)."""
+    used = view.L @ view.x
+    out = []
+    for k, u, a in zip(view.labour, used, view.labour_available, strict=True):
+        finite = math.isfinite(float(a))
+        out.append({"kind": k, "used": float(u), "available": float(a) if finite else None,
+                    "share": float(u / a) if finite and a > 0 else None})
+    return out
+
+
+def largest_flows(view: BundleView, values: dict[str, float] | None, n: int = FLOWS) -> dict[str, Any]:
+    """The ``n`` largest flows ``w_i A_ij x_j`` (into processes) and ``w_i B_ij x_j`` (out of them),
+    with ``w = λ`` (labour hours) when ``values`` covers every good, else ``w = 1`` (own units)."""
+    m = len(view.goods)
+    lam = np.array([values.get(g, math.nan) for g in view.goods], dtype=float) if values else np.full(m, math.nan)
+    hours = bool(np.isfinite(lam).all())
+    w = lam if hours else np.ones(m)
+    flows: list[tuple[float, str, str]] = []
+    for M, into in ((view.A, True), (view.B, False)):
+        F = sp.coo_matrix(sp.diags(w) @ M @ sp.diags(view.x))
+        if F.nnz == 0:
+            continue
+        top = np.argsort(-F.data)[:n]
+        for k in top:
+            v = float(F.data[k])
+            if v <= 0:
+                continue
+            good, proc = view.goods[F.row[k]], view.processes[F.col[k]]
+            flows.append((v, f"{good} ▸", f"⚙ {proc}") if into else (v, f"⚙ {proc}", f"▸ {good}"))
+    flows.sort(key=lambda f: -f[0])
+    flows = flows[:n]
+    # three columns, never a cycle: goods used (``good ▸``), processes (``⚙``), goods made (``▸ good``)
+    nodes: dict[str, int] = {}
+    for _v, a, b in flows:
+        nodes.setdefault(a, len(nodes))
+        nodes.setdefault(b, len(nodes))
+    return {"hours": hours, "rows": [{"source": a, "target": b, "value": v} for v, a, b in flows],
+            "figure": {"data": [{"type": "sankey", "arrangement": "snap",
+                                 "node": {"label": list(nodes), "pad": 12, "thickness": 14},
+                                 "link": {"source": [nodes[a] for _v, a, _b in flows],
+                                          "target": [nodes[b] for _v, _a, b in flows],
+                                          "value": [v for v, _a, _b in flows]}}],
+                       "layout": {"height": 520, "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
+                                  "font": {"size": 12}}}}
+
+
+def plotly_js() -> Path | None:
+    """The installed plotly package's ``plotly.min.js`` (no CDN, no network), or ``None`` without plotly."""
+    try:
+        path = resources.files("plotly") / "package_data" / "plotly.min.js"
+    except ModuleNotFoundError:
+        return None
+    return Path(str(path)) if path.is_file() else None
