@@ -56,3 +56,16 @@ def shots(request: pytest.FixtureRequest) -> Any:
         return path
 
     return take
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _axe_report() -> Iterator[None]:
+    """After the run, ``axe.txt`` beside the screenshots lists every page axe-core passed."""
+    from portalhelpers import PAGES_CHECKED
+
+    yield
+    if PAGES_CHECKED:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "axe.txt").write_text("axe-core: no serious or critical violations on\n"
+                                           + "\n".join(PAGES_CHECKED) + "\n")

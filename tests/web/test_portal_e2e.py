@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from portalhelpers import axe_violations, refused_by_csp
+
 from councilplan.store.db import Database
-
-PAGES_CHECKED: list[str] = []
-
 
 def _api(url: str) -> httpx.Client:
     return httpx.Client(base_url=url, timeout=60)
@@ -35,20 +34,11 @@ def _economy(url: str) -> dict[str, Any]:
     return {"economy": d["economy"]["id"], "admin": d["token"], "codes": codes, "round": rnd["id"]}
 
 
-def _axe(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    PAGES_CHECKED.append(page.url)
-    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
-
-
 def _join(browser: Any, url: str, code: str, name: str) -> Any:
     ctx = browser.new_context(base_url=url)
     page = ctx.new_page()
     page.goto(f"/portal/join/{code}")
-    assert not _axe(page)
+    assert not axe_violations(page)
     page.get_by_label("Your name").fill(name)
     page.get_by_role("button", name="Join").click()
     assert page.locator("#new-token").inner_text().startswith("cpt_")
@@ -84,7 +74,7 @@ def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: t
     assert north.locator("#amount-0").get_attribute("aria-invalid") == "true"
     assert _proposals(url, w["admin"], w["round"]) == []
     shots(north, "bad-input")
-    assert not _axe(north)
+    assert not axe_violations(north)
 
     _propose(north, [("agriculture", "30"), ("trade", "30")])
     assert re.fullmatch(r"Proposal \d+ stored\.", north.locator(".notice").inner_text())
@@ -112,7 +102,7 @@ def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: t
     admin_ctx = browser.new_context(base_url=url)
     admin = admin_ctx.new_page()
     admin.goto("/portal/signin")
-    assert not _axe(admin)
+    assert not axe_violations(admin)
     admin.get_by_label("Your token").fill(w["admin"])
     admin.get_by_role("button", name="Sign in").click()
     assert w["admin"] not in admin.url
@@ -122,13 +112,13 @@ def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: t
         admin.get_by_role("button", name=step).click()
         assert admin.locator("#round-state").inner_text().startswith(state)
     shots(admin, "round")
-    assert not _axe(admin)
+    assert not axe_violations(admin)
     plan_href = admin.get_by_role("link", name=re.compile("Iteration 0")).get_attribute("href")
 
     # both councils see the plan: costs on their page, the public dashboard (its Sankey drawn by
     # Plotly from the package, under the strict CSP: no script refused)
-    console: list[str] = []
-    north.on("console", lambda m: console.append(m.text))
+    console: list[tuple[str, str]] = []
+    north.on("console", lambda m: console.append((m.text, m.location.get("url", ""))))
     for page in (north, south):
         page.goto("/portal/council")
         assert page.locator(".outcome").count() == 1 and "labour hours" in page.locator(".outcome").inner_text()
@@ -139,15 +129,25 @@ def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: t
         assert page.locator("#flows tbody tr").count() > 0
         page.wait_for_selector('#sankey[data-drawn="true"]', timeout=20_000)
         assert page.locator("#sankey svg.main-svg").count() >= 1
-    refused = [m for m in console if "Content Security Policy" in m and "script" in m]
-    assert not refused, refused
+    assert not refused_by_csp(console), console
     shots(north, "dashboard")
-    assert not _axe(north)
+    assert not axe_violations(north)
     anonymous = browser.new_context(base_url=url).new_page()
     anonymous.goto(plan_href)  # published: public
     assert anonymous.locator("#plan-status").inner_text().startswith("optimal")
     anonymous.goto("/portal/plans/{}?q=agri".format(plan_href.rsplit("/", 1)[1]))
     assert all("agri" in r.lower() for r in anonymous.locator("#prices tbody tr").all_inner_texts())
+
+    # the economy browser: search by the form, follow a good to the processes that make it
+    anonymous.goto(f"/portal/economies/{w['economy']}")
+    anonymous.get_by_label("Search ids and names").fill("AGRI")
+    anonymous.get_by_role("button", name="Search").click()
+    assert anonymous.locator("#catalogue tbody tr").all_inner_texts()[0].startswith("agriculture")
+    assert not axe_violations(anonymous)
+    shots(anonymous, "economy")
+    anonymous.get_by_role("link", name="agriculture", exact=True).click()
+    assert anonymous.locator("#made_by tbody tr").count() >= 1
+    assert not axe_violations(anonymous)
 
     # signing out ends the session
     north.get_by_role("button", name="Sign out").click()
@@ -188,11 +188,3 @@ def test_a_used_invite_link_is_refused(portal: tuple[str, Database]) -> None:
         assert r.status_code == 409 and "used already" in r.text
         assert other.get("/portal/join/not-a-code").status_code == 404
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_axe() -> Any:
-    yield
-    if PAGES_CHECKED:
-        out = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal" / "axe.txt"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("axe-core: no serious or critical violations on\n" + "\n".join(PAGES_CHECKED) + "\n")

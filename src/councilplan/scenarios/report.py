@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -59,7 +60,51 @@ def _figures(run: ScenarioRun, label: str = "") -> list[tuple[str, object]]:
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:,.4g}", border=0, classes="t")
+    html_ = frame.to_html(index=False, float_format=lambda v: f"{v:,.4g}", border=0, classes="t")
+    return html_.replace(' style="text-align: right;"', "")  # no inline style: the portal's CSP refuses it
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report: a heading and either a paragraph, a table (HTML, escaped) or a plotly figure."""
+
+    title: str
+    text: str = ""
+    table: str = ""
+    figure: object | None = None
+
+
+def sections(run: ScenarioRun, label: str = "") -> list[Section]:
+    """The report of one run, part by part: status, comparison with history, output, evacuation,
+    sensitivity, assumptions, sources, then the figures."""
+    p = run.plan
+    cert = p.certificate
+    out = [Section(run.scenario.name, text=run.scenario.description),
+           Section("Result", text=f"status {p.status}, objective {p.objective} ({p.objective_name}), solver "
+                                  f"{p.solver}; certificate: {cert.as_dict() if cert else None}")]
+    if p.explanation is not None:
+        out.append(Section("Why", text=p.explanation.text))
+    names = period_names(run)
+    if len(run.comparison):
+        comp = run.comparison.copy()
+        comp.insert(3, "periods", [f"{names[a - 1]} – {names[b - 1]}" for a, b in zip(comp["first"], comp["last"], strict=True)])
+        out.append(Section("Plan against published actual output", table=_table(comp)))
+    out_table = p.net_output.loc[(p.net_output.abs() > 1e-9).any(axis=1)].copy()
+    out_table.columns = names
+    out.append(Section("Net output by period", table=_table(out_table.reset_index())))
+    for ev in p.meta.get("evacuation", []):
+        out.append(Section("Evacuation, from the published counts", table=_table(pd.DataFrame([ev]))))
+    if len(run.sensitivity):
+        out.append(Section("Assumptions: how the result moves across each range", table=_table(run.sensitivity)))
+    if run.scenario.assumptions:
+        a = pd.DataFrame([{"assumption": x.name, "low": x.low, "central": x.central, "high": x.high, "note": x.note}
+                          for x in run.scenario.assumptions])
+        out.append(Section("Assumptions (not published)", table=_table(a)))
+    sources = run.scenario.base / "sources.csv"
+    if sources.is_file():
+        out.append(Section("Published inputs and their sources", table=_table(pd.read_csv(sources))))
+    out.extend(Section(name, figure=fig) for name, fig in _figures(run, label))
+    return out
 
 
 def write_report(runs: list[ScenarioRun], path: str | Path, title: str | None = None) -> Path:
@@ -79,35 +124,18 @@ def write_report(runs: list[ScenarioRun], path: str | Path, title: str | None = 
         js.write_text(script, encoding="utf-8")
     parts = [f"<h1>{html.escape(title or ' vs '.join(r.scenario.name for r in runs))}</h1>"]
     for run in runs:
-        p = run.plan
-        cert = p.certificate
-        parts.append(f"<h2>{html.escape(run.scenario.name)}</h2><p>{html.escape(run.scenario.description)}</p>")
-        parts.append(f"<p>status <b>{p.status}</b>, objective <b>{p.objective}</b> ({p.objective_name}), solver "
-                     f"{p.solver}; certificate: {html.escape(str(cert.as_dict() if cert else None))}</p>")
-        if p.explanation is not None:
-            parts.append(f"<p><b>why:</b> {html.escape(p.explanation.text)}</p>")
-        names = period_names(run)
-        if len(run.comparison):
-            comp = run.comparison.copy()
-            comp.insert(3, "periods", [f"{names[a - 1]} – {names[b - 1]}" for a, b in zip(comp["first"], comp["last"], strict=True)])
-            parts.append("<h3>Plan against published actual output</h3>" + _table(comp))
-        out_table = p.net_output.loc[(p.net_output.abs() > 1e-9).any(axis=1)].copy()
-        out_table.columns = names
-        parts.append("<h3>Net output by period</h3>" + _table(out_table.reset_index()))
-        for ev in p.meta.get("evacuation", []):
-            parts.append("<h3>Evacuation, from the published counts</h3>" + _table(pd.DataFrame([ev])))
-        if len(run.sensitivity):
-            parts.append("<h3>Assumptions: how the result moves across each range</h3>" + _table(run.sensitivity))
-        if run.scenario.assumptions:
-            a = pd.DataFrame([{"assumption": x.name, "low": x.low, "central": x.central, "high": x.high, "note": x.note}
-                              for x in run.scenario.assumptions])
-            parts.append("<h3>Assumptions (not published)</h3>" + _table(a))
-        sources = run.scenario.base / "sources.csv"
-        if sources.is_file():
-            parts.append("<h3>Published inputs and their sources</h3>" + _table(pd.read_csv(sources)))
-        for name, fig in _figures(run, f"{run.scenario.name}: " if len(runs) > 1 else ""):
-            parts.append(f"<h3>{html.escape(name)}</h3>")
-            parts.append(pio.to_html(fig, full_html=False, include_plotlyjs=False))
+        for k, sec in enumerate(sections(run, f"{run.scenario.name}: " if len(runs) > 1 else "")):
+            if k == 0:
+                parts.append(f"<h2>{html.escape(sec.title)}</h2><p>{html.escape(sec.text)}</p>")
+                continue
+            if sec.title in ("Result", "Why"):
+                parts.append(f"<p><b>{html.escape(sec.title.lower())}:</b> {html.escape(sec.text)}</p>")
+                continue
+            parts.append(f"<h3>{html.escape(sec.title)}</h3>")
+            if sec.table:
+                parts.append(sec.table)
+            if sec.figure is not None:
+                parts.append(pio.to_html(sec.figure, full_html=False, include_plotlyjs=False))
     style = "<style>body{font-family:sans-serif;margin:2em} table.t{border-collapse:collapse} .t td,.t th{padding:2px 8px;border-bottom:1px solid #ddd}</style>"
     out.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title or 'scenario')}</title>{style}<script src='{PLOTLY_JS}'></script></head><body>"
                    + "\n".join(parts) + "</body></html>", encoding="utf-8")

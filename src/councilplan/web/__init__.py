@@ -18,11 +18,12 @@ from councilplan.web.security import PATH, SecurityHeaders
 
 def mount(app: FastAPI) -> None:
     """Add the portal's pages, its static files and its security headers to ``app``."""
-    from councilplan.web import economy, pages, plans
+    from councilplan.web import economy, pages, plans, scenarios
 
     app.include_router(pages.router)
     app.include_router(plans.router)
     app.include_router(economy.router)
+    app.include_router(scenarios.router)
     static = resources.files("councilplan.web") / "static"
     app.mount(f"{PATH}/static", StaticFiles(directory=str(static)), name="portal-static")
     app.add_middleware(SecurityHeaders)

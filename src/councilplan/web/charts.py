@@ -13,6 +13,7 @@ import functools
 import io
 import json
 import math
+import re
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -109,3 +110,30 @@ def plotly_js() -> Path | None:
     except ModuleNotFoundError:
         return None
     return Path(str(path)) if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=1)
+def plotly_css() -> str:
+    """Plotly's own style rules as a stylesheet, read from its script.
+
+    Plotly adds these rules with ``insertRule`` on a ``<style>`` element, which a strict CSP refuses
+    (``style-src 'self'``). Served as a file and linked with ``id="plotly.js-style-global"
+    class="no-inline-styles"``, Plotly finds them there and does not try (plotly.js ≥ 2.35). The
+    rules are the object literal ``{"X,X div": "...", ...}`` of its ``plotcss`` module, ``X`` and
+    ``Y`` standing for ``.js-plotly-plot .plotly`` and ``.plotly-notifier``; empty if not found.
+    """
+    path = plotly_js()
+    if path is None:
+        return ""
+    script = path.read_text(encoding="utf-8")
+    start = script.find('{"X,X div"')
+    end = script.find("};for(", start)
+    if start < 0 or end < 0:
+        return ""
+    pairs = re.findall(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")',
+                       script[start + 1: end])
+    rules = []
+    for key, single, double in pairs:
+        selector = re.sub(r"^,", " ,", key).replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
+        rules.append(f"{selector} {{{single or double}}}")
+    return "\n".join(rules) + "\n"

@@ -25,7 +25,7 @@ from councilplan.store.tables import (
     RoundRow,
     VoteRow,
 )
-from councilplan.web.charts import bundle_view, labour_use, largest_flows, plotly_js
+from councilplan.web.charts import bundle_view, labour_use, largest_flows, plotly_css, plotly_js
 from councilplan.web.context import (
     Visitor,
     check_csrf,
@@ -234,3 +234,9 @@ def plotly_script() -> Response:
     if path is None:
         raise HTTPException(404, "plotly is not installed (pip install 'councilplan[report]')")
     return FileResponse(path, media_type="text/javascript", headers={"cache-control": "public, max-age=86400"})
+
+
+@router.get("/vendor/plotly.css")
+def plotly_stylesheet() -> Response:
+    """Plotly's style rules as a file (see :func:`~councilplan.web.charts.plotly_css`)."""
+    return Response(plotly_css(), media_type="text/css", headers={"cache-control": "public, max-age=86400"})

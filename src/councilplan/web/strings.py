@@ -133,6 +133,17 @@ EN: dict[str, str] = {
     "economy.bad_sort": "'{sort}' is not a sort order; use id or name",
     "economy.unknown_good": "good '{id}' is not in economy {economy}",
     "economy.unknown_process": "process '{id}' is not in economy {economy}",
+    "scenario.list": "Scenario reports",
+    "scenario.list_help": "Built-in scenarios, planned over several periods with their shocks; each report "
+                          "compares the plan with published history and shows how it moves across every "
+                          "assumption's range.",
+    "scenario.description": "what it asks",
+    "scenario.title": "Scenario {name}",
+    "scenario.running": "The report is being computed (the scenario and its sensitivity runs); this page "
+                        "reloads every {seconds} seconds until it is ready.",
+    "scenario.ready": "Computed in {seconds} s on this server.",
+    "scenario.unknown": "There is no scenario named '{name}'; the built-in ones are {names}.",
+    "scenario.failed": "The report of {name} could not be computed: {error}",
     "col.unit": "unit",
     "col.capacity": "capacity",
     "col.coefficient": "coefficient",

@@ -1,0 +1,63 @@
+"""Scenario reports served by the portal: computed once in the background, the page says so meanwhile,
+then the same sections as the CLI's report, with the figures drawn in chromium under the CSP."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from portalhelpers import axe_violations, refused_by_csp
+
+from councilplan.scenarios.runner import builtin_scenarios
+from councilplan.store.db import Database
+
+
+def _ready(url: str, name: str, timeout: float = 240.0) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=url, timeout=60) as c:
+        first = c.get(f"/portal/scenarios/{name}")
+        if first.status_code == 202:
+            assert '<meta http-equiv="refresh"' in first.text and "being computed" in first.text
+        r = first
+        while r.status_code == 202:
+            assert time.monotonic() < deadline, "the report was not ready in time"
+            time.sleep(1.0)
+            r = c.get(f"/portal/scenarios/{name}")
+    return r
+
+
+def test_the_list_names_every_builtin_scenario(portal: tuple[str, Database]) -> None:
+    url, _db = portal
+    page = httpx.get(f"{url}/portal/scenarios")
+    assert page.status_code == 200
+    for name in builtin_scenarios():
+        assert f'href="/portal/scenarios/{name}"' in page.text
+
+
+def test_an_unknown_scenario_names_the_known_ones(portal: tuple[str, Database]) -> None:
+    url, _db = portal
+    r = httpx.get(f"{url}/portal/scenarios/war1812")
+    assert r.status_code == 404 and "war1941" in r.text and "war1812" in r.text
+
+
+@pytest.mark.slow
+def test_war1941_report_in_the_browser(portal: tuple[str, Database], browser: Any, shots: Any) -> None:
+    url, _db = portal
+    r = _ready(url, "war1941")
+    assert r.status_code == 200, r.text[:400]
+    for heading in ("Plan against published actual output", "Net output by period",
+                    "Published inputs and their sources", "Output paths"):
+        assert heading in r.text
+    assert "<script>" not in r.text  # the figures travel as JSON data blocks, never as inline scripts
+    page = browser.new_context(base_url=url).new_page()
+    console: list[tuple[str, str]] = []
+    page.on("console", lambda m: console.append((m.text, m.location.get("url", ""))))
+    page.goto("/portal/scenarios/war1941")
+    page.wait_for_selector('.chart[data-drawn="true"]', timeout=30_000)
+    assert page.locator(".chart svg.main-svg").count() >= 3
+    assert not refused_by_csp(console), console
+    shots(page, "war1941")
+    assert not axe_violations(page)
