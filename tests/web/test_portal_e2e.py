@@ -6,15 +6,13 @@ critical violation on any page."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-
 from portalhelpers import axe_violations, refused_by_csp
 
 from councilplan.store.db import Database
+
 
 def _api(url: str) -> httpx.Client:
     return httpx.Client(base_url=url, timeout=60)

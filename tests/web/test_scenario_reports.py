@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from portalhelpers import axe_violations, refused_by_csp
 
 from councilplan.scenarios.runner import builtin_scenarios
