@@ -35,7 +35,7 @@ def _fmt(v: Any, digits: int = 4) -> str:
 
 
 templates.filters["num"] = _fmt
-templates.filters["pct"] = lambda v: "—" if v is None else f"{100 * float(v):.1f} %"
+templates.filters["pct"] = lambda v: "—" if v is None else "∞" if abs(float(v)) == float("inf") else f"{100 * float(v):.1f} %"
 
 
 @dataclass

@@ -40,6 +40,8 @@ from councilplan.web.strings import t
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 PAGE = 25
+BARS = 40       #: fulfilment bars drawn (the least fulfilled targets)
+CHANGES = 50    #: goods listed when two plans are compared (the largest changes)
 SORTS = ("kind", "id", "shadow_price", "labour_value")
 
 
@@ -172,15 +174,30 @@ def price_table(result: dict[str, Any], q: str, sort: str, desc: bool, page: int
             "q": q, "sort": key, "desc": desc}
 
 
-def fulfilment_bars(result: dict[str, Any], width: int = 320) -> list[dict[str, Any]]:
-    """One bar per target: its width in pixels (150 % fills it), and where 100 % lies."""
-    out = []
+def fulfilment_bars(result: dict[str, Any], width: int = 320, n: int = BARS) -> dict[str, Any]:
+    """The ``n`` least fulfilled targets as bars (width in pixels, 150 % fills it) and a summary of all:
+    how many targets, how many met (``f ≥ 0.999``), the lowest and the median fulfilment."""
+    rows = [r for r in result.get("net_output", []) if r.get("target") and r.get("fulfilment") is not None]
+    rows.sort(key=lambda r: r["fulfilment"])
+    bars = [{"good": r["good"], "fulfilment": r["fulfilment"], "target": r["target"], "amount": r["amount"],
+             "w": round(width * min(max(r["fulfilment"], 0.0), 1.5) / 1.5, 1), "short": r["fulfilment"] < 0.999}
+            for r in rows[:n]]
+    values = [r["fulfilment"] for r in rows]
+    return {"bars": bars, "total": len(rows), "met": sum(f >= 0.999 for f in values),
+            "lowest": values[0] if values else None, "median": values[len(values) // 2] if values else None}
+
+
+def comparison(result: dict[str, Any], other: dict[str, Any], n: int = CHANGES) -> dict[str, Any]:
+    """Net output per good in two plans: the ``n`` largest relative changes, and how many goods changed."""
+    before = {r["good"]: r.get("amount") for r in other.get("net_output", [])}
+    rows = []
     for r in result.get("net_output", []):
-        f = r.get("fulfilment")
-        if r.get("target") and f is not None:
-            out.append({"good": r["good"], "fulfilment": f, "target": r["target"], "amount": r["amount"],
-                        "w": round(width * min(max(f, 0.0), 1.5) / 1.5, 1), "short": f < 0.999})
-    return out
+        a, b = before.get(r["good"]), r.get("amount")
+        if a is None or b is None or abs(b - a) <= 1e-9 * max(1.0, abs(a)):
+            continue
+        rows.append({"good": r["good"], "before": a, "after": b, "change": (b - a) / abs(a) if a else math.inf})
+    rows.sort(key=lambda r: -abs(r["change"]))
+    return {"rows": rows[:n], "changed": len(rows), "goods": len(result.get("net_output", []))}
 
 
 @router.get("/plans/{plan_id}")
@@ -206,18 +223,14 @@ def dashboard(request: Request, plan_id: int, q: Annotated[str, Query(max_length
             other_result = other.result if other is not None else None
             result, goals = plan.result, plan.goals
             iteration, published, status = plan.iteration, plan.published, plan.status
-        comparison = []
-        if other_result is not None:
-            before = {r["good"]: r for r in other_result.get("net_output", [])}
-            comparison = [{"good": r["good"], "before": (before.get(r["good"]) or {}).get("amount"),
-                           "after": r["amount"]} for r in result.get("net_output", [])]
         return render(request, v, "plan.html", plan_id=plan_id, round=rnd, iteration=iteration,
                       published=published, plan_status=status, result=result, goals=goals,
-                      bars=fulfilment_bars(result), labour=labour_use(view) if view is not None else [],
+                      fulfil=fulfilment_bars(result), labour=labour_use(view) if view is not None else [],
                       flows=largest_flows(view, result.get("labour_values")) if view is not None else None,
                       has_bundle=view is not None, plotly=plotly_js() is not None,
                       table=price_table(result, q, sort, desc, page), siblings=siblings,
-                      compare=compare, comparison=comparison)
+                      compare=compare,
+                      comparison=comparison(result, other_result) if other_result is not None else None)
 
     return guarded(request, v, go)
 
@@ -240,3 +253,25 @@ def plotly_script() -> Response:
 def plotly_stylesheet() -> Response:
     """Plotly's style rules as a file (see :func:`~councilplan.web.charts.plotly_css`)."""
     return Response(plotly_css(), media_type="text/css", headers={"cache-control": "public, max-age=86400"})
+
+
+@router.get("/plans/{plan_id}/bundle")
+def bundle(request: Request, plan_id: int) -> Response:
+    """The plan's bundle, to anyone once the plan is published (as its dashboard is); before that, to
+    the economy's members. The same bytes, ETag and input hash as ``GET /plans/{id}/bundle``."""
+    v = visitor(request)
+
+    def go() -> Response:
+        with database(request).transaction(write=False) as s:
+            plan = crud.get(s, PlanRow, plan_id, what="plan")
+            rnd = crud.get(s, RoundRow, plan.round_id, what="round")
+            if not plan.published and not _may_read(v, rnd.economy_id):
+                raise HTTPException(403, t("plan.not_published"))
+            row = s.get(PlanBundleRow, plan_id)
+            if row is None:
+                raise crud.NotFoundError(t("plan.no_bundle", id=plan_id))
+            return Response(row.data, media_type="application/zip",
+                            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.zip"',
+                                     "ETag": f'"{row.sha256}"', "X-Input-Hash": plan.input_hash})
+
+    return guarded(request, v, go)

@@ -110,6 +110,7 @@ EN: dict[str, str] = {
     "plan.compare": "Compare with iteration",
     "plan.not_published": "This plan is not published yet: only members of the economy may see it.",
     "plan.none": "No plan yet.",
+    "plan.no_bundle": "plan {id} has no bundle: its solver stopped before it found a primal–dual point",
     "economy.list": "Economies",
     "economy.size": "{goods} goods, {processes} processes",
     "economy.tabs": "goods or processes",
@@ -148,6 +149,9 @@ EN: dict[str, str] = {
     "col.capacity": "capacity",
     "col.coefficient": "coefficient",
     "plan.unpublished": "not published",
+    "plan.fulfilment_summary": "{met} of {total} targets met; lowest fulfilment {lowest}, median {median}.",
+    "plan.fulfilment_least": "The {n} least fulfilled targets:",
+    "plan.compare_summary": "{changed} of {goods} goods change; the {n} largest changes:",
     "plan.flows": "The largest flows of the plan",
     "plan.flows_hours": "The {n} largest flows between goods and processes, in labour hours embodied "
                         "(quantity times labour value), so that goods of different units compare.",
