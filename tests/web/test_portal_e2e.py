@@ -147,6 +147,26 @@ def test_two_councils_propose_and_see_the_published_plan(browser: Any, portal: t
     assert anonymous.locator("#made_by tbody tr").count() >= 1
     assert not axe_violations(anonymous)
 
+    # on a phone: nothing wider than the screen, on the dashboard and the browser
+    phone = browser.new_context(base_url=url, viewport={"width": 375, "height": 812}, is_mobile=True).new_page()
+    for path in (plan_href, f"/portal/economies/{w['economy']}"):
+        phone.goto(path)
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+    shots(phone, "phone")
+
+    # keyboard only: Tab to the token field, type, Enter signs in
+    keys = browser.new_context(base_url=url).new_page()
+    keys.goto("/portal/signin")
+    for _ in range(20):
+        keys.keyboard.press("Tab")
+        if keys.evaluate("document.activeElement.id") == "token":
+            break
+    assert keys.evaluate("document.activeElement.id") == "token"
+    keys.keyboard.type(w["admin"])
+    keys.keyboard.press("Enter")
+    keys.wait_for_url("**/portal/council")
+    assert "Signed in as" in keys.locator("header").inner_text()
+
     # signing out ends the session
     north.get_by_role("button", name="Sign out").click()
     north.goto("/portal/council")

@@ -195,6 +195,13 @@ class RoundCreate(In):
     objective: Objective = "harmony"
     max_iterations: int = Field(10, ge=1, le=100)
     tolerance: float = Field(0.01, gt=0, le=1, allow_inf_nan=False)
+    deadline: dt.datetime | None = Field(None, description="when the first iteration stops taking proposals "
+                                                            "and ballots (RFC 3339; UTC when no zone is given)")
+
+
+class RoundReopen(In):
+    deadline: dt.datetime | None = Field(None, description="when the next iteration stops taking proposals "
+                                                           "and ballots (none when omitted)")
 
 
 class RoundPublic(Out):
@@ -209,6 +216,7 @@ class RoundPublic(Out):
     tolerance: float
     finished: bool
     finish_reason: str | None
+    deadline: Timestamp | None = None
     created_at: Timestamp
 
 

@@ -207,7 +207,7 @@ def update_member(
 # --------------------------------------------------------------------- rounds
 def create_round(
     session: Session, *, economy_id: int, actor: int, rule: str, objective: str,
-    max_iterations: int, tolerance: float,
+    max_iterations: int, tolerance: float, deadline: dt.datetime | None = None,
 ) -> RoundRow:
     running = session.execute(select(RoundRow.id).where(RoundRow.economy_id == economy_id,
                                                         RoundRow.finished.is_(False))).first()
@@ -216,20 +216,39 @@ def create_round(
     number = (session.execute(select(func.max(RoundRow.number)).where(RoundRow.economy_id == economy_id))
               .scalar_one() or 0) + 1
     row = RoundRow(economy_id=economy_id, number=number, iteration=0, state="open", rule=rule,
-                   objective=objective, max_iterations=max_iterations, tolerance=tolerance, finished=False)
+                   objective=objective, max_iterations=max_iterations, tolerance=tolerance, finished=False,
+                   deadline=check_deadline(deadline))
     session.add(row)
     session.flush()
     append_event(session, economy_id=economy_id, action="round.created", entity="round", entity_id=row.id,
                  actor=actor, payload={"number": number, "rule": rule, "objective": objective,
-                                       "max_iterations": max_iterations, "tolerance": tolerance})
+                                       "max_iterations": max_iterations, "tolerance": tolerance,
+                                       "deadline": row.deadline.isoformat() if row.deadline else None})
     return row
 
 
+def check_deadline(deadline: dt.datetime | None) -> dt.datetime | None:
+    """``deadline`` in UTC (a time without a zone is taken as UTC); refused unless it is in the future."""
+    if deadline is None:
+        return None
+    when = deadline.replace(tzinfo=dt.UTC) if deadline.tzinfo is None else deadline.astimezone(dt.UTC)
+    if when <= utcnow():
+        raise ConflictError(f"the deadline {when.isoformat(timespec='minutes')} has passed already; "
+                            "give a time in the future (UTC unless it names its zone)")
+    return when
+
+
 def ensure_open(rnd: RoundRow) -> None:
-    """Raise :class:`ConflictError` unless the round takes proposals now."""
+    """Raise :class:`ConflictError` unless the round takes proposals now: open, and before its deadline."""
     if rnd.finished or rnd.state != "open":
         state = f"finished ({rnd.finish_reason})" if rnd.finished else rnd.state
         raise ConflictError(f"round {rnd.id} is {state}; proposals are taken only while it is open")
+    if rnd.deadline is not None:
+        deadline = rnd.deadline if rnd.deadline.tzinfo else rnd.deadline.replace(tzinfo=dt.UTC)
+        if utcnow() >= deadline:
+            raise ConflictError(f"round {rnd.id} stopped taking proposals and ballots at its deadline, "
+                                f"{deadline.isoformat(timespec='minutes')} (UTC); the coordinators close it "
+                                "and plan with what was proposed")
 
 
 def lock_round(session: Session, round_id: int, *, shared: bool) -> RoundRow:

@@ -22,6 +22,7 @@ plan of the economy with those goals. Transitions follow
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import threading
@@ -56,7 +57,14 @@ from councilplan.planning.problem import build_problem
 from councilplan.solvers import SolveOptions, Status
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import append_event, plan_digest
-from councilplan.store.crud import BOARD, ConflictError, active_proposals, latest_plan, round_votes
+from councilplan.store.crud import (
+    BOARD,
+    ConflictError,
+    active_proposals,
+    check_deadline,
+    latest_plan,
+    round_votes,
+)
 from councilplan.store.monitoring import planning_capacities
 from councilplan.store.tables import (
     CouncilRow,
@@ -345,8 +353,11 @@ def target_change(new: dict[str, Any], old: dict[str, Any]) -> float:
     return float(worst)
 
 
-def advance_round(session: Session, *, rnd: RoundRow, actor: int, to: str) -> tuple[RoundRow, PlanRow | None]:
-    """Move the round one legal step to ``to`` (``closed``, ``planned``, ``published`` or ``open``)."""
+def advance_round(session: Session, *, rnd: RoundRow, actor: int, to: str,
+                  deadline: dt.datetime | None = None) -> tuple[RoundRow, PlanRow | None]:
+    """Move the round one legal step to ``to`` (``closed``, ``planned``, ``published`` or ``open``).
+
+    Reopening starts the next iteration with ``deadline`` (none when ``None``)."""
     state = round_state(rnd).advance(to)  # RoundTransitionError when illegal
     if state.phase is RoundPhase.PLANNED:
         return rnd, plan_round(session, rnd=rnd, actor=actor)
@@ -366,6 +377,9 @@ def advance_round(session: Session, *, rnd: RoundRow, actor: int, to: str) -> tu
         elif state.iteration + 1 >= state.max_iterations:
             state = state.finish("cap")
         payload["finished"], payload["finish_reason"] = state.finished, state.finish_reason
+    if state.phase is RoundPhase.OPEN:
+        rnd.deadline = check_deadline(deadline)
+        payload["deadline"] = rnd.deadline.isoformat() if rnd.deadline else None
     rnd.state, rnd.iteration = state.phase.value, state.iteration
     rnd.finished, rnd.finish_reason = state.finished, state.finish_reason
     append_event(session, economy_id=rnd.economy_id, action=f"round.{state.phase.value}", entity="round",

@@ -128,6 +128,8 @@ class RoundRow(Base):
     tolerance: Mapped[float] = mapped_column(Float, default=0.01)
     finished: Mapped[bool] = mapped_column(default=False)
     finish_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: when the current iteration stops taking proposals and ballots (``None``: when it is closed)
+    deadline: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

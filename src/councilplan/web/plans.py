@@ -3,6 +3,7 @@ public plan dashboard (fulfilment, labour, what binds, shadow prices and labour 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Annotated, Any
 
@@ -71,6 +72,7 @@ def round_page(request: Request, round_id: int, notice: str = "") -> Response:
         changes = _changes(list(plans))
         takes_ballots = rnd.rule in ballot_rules() and actor.council.kind in ("consumer", "regional")
         return render(request, v, "round.html", round=rnd, councils=councils, proposals=proposals, plans=plans,
+                      deadline=deadline_view(rnd.deadline),
                       changes=changes, takes_ballots=takes_ballots and rnd.state == "open", ballot=ballot,
                       budget=POINTS_BUDGET, is_admin=actor.role.at_least(Role.ADMIN),
                       rule_text=t(f"round.rule.{rnd.rule}") if f"round.rule.{rnd.rule}" in _RULES else rnd.rule,
@@ -79,6 +81,17 @@ def round_page(request: Request, round_id: int, notice: str = "") -> Response:
     if not v.signed_in:
         return redirect(f"{PATH}/signin", notice=t("error.signin"))
     return guarded(request, v, go)
+
+
+def deadline_view(deadline: dt.datetime | None) -> dict[str, Any] | None:
+    """The deadline as the round page shows it: when (UTC), whether it passed, and the time left."""
+    if deadline is None:
+        return None
+    when = deadline if deadline.tzinfo else deadline.replace(tzinfo=dt.UTC)
+    left = when - dt.datetime.now(dt.UTC)
+    hours, rest = divmod(max(int(left.total_seconds()), 0), 3600)
+    return {"when": when.strftime("%Y-%m-%d %H:%M UTC"), "passed": left.total_seconds() <= 0,
+            "left": f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h {rest // 60} min"}
 
 
 _RULES = {f"round.rule.{r}" for r in ("population-sum", "equal-shares", "cumulative", "participatory")}
@@ -99,7 +112,7 @@ def _changes(plans: list[PlanRow]) -> list[dict[str, Any]]:
 
 @router.post("/rounds/{round_id}/advance")
 def advance(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
-            to: Annotated[str, Form()] = "") -> Response:
+            to: Annotated[str, Form()] = "", deadline: Annotated[str, Form()] = "") -> Response:
     """The coordinators' buttons: close, plan, publish, open the next iteration (admins)."""
     v = visitor(request)
 
@@ -110,7 +123,13 @@ def advance(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
         with db.session() as session, db.session(write=False) as reader:
             if to == "planned":
                 plan_round(round_id=round_id, session=session, reader=reader, actor=actor)
-            elif to in ("closed", "published", "open"):
+            elif to == "open":
+                try:
+                    when = dt.datetime.fromisoformat(deadline.strip()) if deadline.strip() else None
+                except ValueError:
+                    raise HTTPException(422, t("round.bad_deadline", value=deadline)) from None
+                _advance(round_id, to, session, actor, when)
+            elif to in ("closed", "published"):
                 _advance(round_id, to, session, actor)
             else:
                 raise HTTPException(422, f"unknown step {to!r}")

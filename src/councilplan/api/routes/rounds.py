@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
@@ -17,7 +19,14 @@ from councilplan.api.deps import (
     page_of,
     transactional,
 )
-from councilplan.api.schemas import Page, PlanSummary, RoundAdvanced, RoundCreate, RoundPublic
+from councilplan.api.schemas import (
+    Page,
+    PlanSummary,
+    RoundAdvanced,
+    RoundCreate,
+    RoundPublic,
+    RoundReopen,
+)
 from councilplan.democracy.rules import available_rules
 from councilplan.store import crud, planning
 from councilplan.store.tables import RoundRow
@@ -34,7 +43,8 @@ def create_round(economy_id: Id, body: RoundCreate, session: SessionDep, actor: 
     if body.rule not in rules:
         raise HTTPException(422, f"unknown aggregation rule '{body.rule}'; choose one of: {', '.join(rules)}")
     row = crud.create_round(session, economy_id=economy_id, actor=actor.id, rule=body.rule,
-                            objective=body.objective, max_iterations=body.max_iterations, tolerance=body.tolerance)
+                            objective=body.objective, max_iterations=body.max_iterations, tolerance=body.tolerance,
+                            deadline=body.deadline)
     session.commit()
     return RoundPublic.model_validate(row)
 
@@ -56,11 +66,12 @@ def get_round(round_id: Id, session: ReadSessionDep, actor: CurrentViewer) -> Ro
     return RoundPublic.model_validate(row)
 
 
-def _advance(round_id: Id, to: str, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
+def _advance(round_id: Id, to: str, session: SessionDep, actor: CurrentMember,
+             deadline: dt.datetime | None = None) -> RoundAdvanced:
     rnd = crud.get(session, RoundRow, round_id, what="round")
     authorize(actor, "rounds.advance", economy_id=rnd.economy_id)
     rnd = crud.lock_round(session, round_id, shared=False)
-    rnd, plan_row = planning.advance_round(session, rnd=rnd, actor=actor.id, to=to)
+    rnd, plan_row = planning.advance_round(session, rnd=rnd, actor=actor.id, to=to, deadline=deadline)
     session.commit()
     return RoundAdvanced(round=RoundPublic.model_validate(rnd),
                          plan=PlanSummary.model_validate(plan_row) if plan_row is not None else None)
@@ -100,6 +111,8 @@ def publish_round(round_id: Id, session: SessionDep, actor: CurrentMember) -> Ro
 
 @router.post("/rounds/{round_id}/reopen", response_model=RoundAdvanced)
 @transactional
-def reopen_round(round_id: Id, session: SessionDep, actor: CurrentMember) -> RoundAdvanced:
-    """``published → open``: the next iteration, in which councils revise their proposals (admins)."""
-    return _advance(round_id, "open", session, actor)
+def reopen_round(round_id: Id, session: SessionDep, actor: CurrentMember,
+                 body: RoundReopen | None = None) -> RoundAdvanced:
+    """``published → open``: the next iteration, in which councils revise their proposals (admins),
+    with its own deadline when the body gives one."""
+    return _advance(round_id, "open", session, actor, body.deadline if body is not None else None)
