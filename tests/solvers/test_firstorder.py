@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import councilplan as cp
@@ -101,12 +103,12 @@ def test_numba_and_numpy_cores_agree(planted: tuple) -> None:  # type: ignore[ty
 
 
 def test_auto_picks_by_size(planted: tuple, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
-    from councilplan.solvers import registry
+    from councilplan.solvers import policy
 
     _, lp = planted
     auto = get_solver("auto")
     assert auto.solve_lp(lp, SolveOptions(tol=1e-6)).extra["backend"] == "highs"
-    monkeypatch.setattr(registry, "AUTO_NNZ", 10)
+    monkeypatch.setattr(policy, "POLICY", replace(policy.POLICY, auto_nnz=10))
     res = auto.solve_lp(lp, SolveOptions(tol=1e-6))  # a least-labour plan: substitution, certified
     assert res.extra["backend"] == "substitution" and res.status is Status.OPTIMAL
     assert res.message.startswith("auto → substitution:")
@@ -119,10 +121,10 @@ def test_auto_picks_by_size(planted: tuple, monkeypatch: pytest.MonkeyPatch) -> 
 def test_auto_substitution_falls_back_to_cold_pdlp(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the crash is not certified, auto's pdlp runs exactly as pdlp alone (no warm start)."""
     from councilplan.model.synthetic import random_economy
-    from councilplan.solvers import registry
+    from councilplan.solvers import policy
 
     lp = build_problem(random_economy(300, seed=2, feasible_targets=True, headroom=1.5), "min-labour")
-    monkeypatch.setattr(registry, "AUTO_NNZ", 10)
+    monkeypatch.setattr(policy, "POLICY", replace(policy.POLICY, auto_nnz=10))
     res = get_solver("auto").solve_lp(lp, SolveOptions(tol=1e-4))
     assert res.status is Status.OPTIMAL
     if res.extra["backend"] == "pdlp":  # not certified: the same iterations as a cold pdlp

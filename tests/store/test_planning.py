@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from councilplan.democracy import Council, Proposal, get_rule
 from councilplan.model.synthetic import random_economy
+from councilplan.solvers import policy
 from councilplan.store import planning
 
 
@@ -35,7 +38,7 @@ def test_small_lp_replans_from_the_basis() -> None:
 
 
 def test_large_lp_replans_with_pdlp_from_the_previous_point(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(planning, "LARGE_LP_NNZ", 0)  # every LP counts as large
+    monkeypatch.setattr(policy, "POLICY", replace(policy.POLICY, large_lp_nnz=0))  # every LP counts as large
     economy, cs, props, ids = _world()
     rule = get_rule("population-sum")
     cold = planning.compute_plan(economy, rule.aggregate(props, cs, economy), "harmony")
@@ -43,5 +46,5 @@ def test_large_lp_replans_with_pdlp_from_the_previous_point(monkeypatch: pytest.
     warm = planning.compute_plan(economy, goals, "harmony", previous=cold)
     exact = planning.compute_plan(economy, goals, "harmony")  # interior point, cold
     assert "interior point" in cold.message and warm.solver == "pdlp" and warm.optimal
-    assert warm.certificate is not None and warm.certificate.gap <= planning.WARM_TOL
-    assert warm.objective == pytest.approx(exact.objective, rel=10 * planning.WARM_TOL)
+    assert warm.certificate is not None and warm.certificate.gap <= policy.POLICY.warm_tol
+    assert warm.objective == pytest.approx(exact.objective, rel=10 * policy.POLICY.warm_tol)

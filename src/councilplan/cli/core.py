@@ -25,6 +25,7 @@ from councilplan.model.errors import EconomyError
 from councilplan.model.formats import read_economy
 from councilplan.planning import Plan, labour_values, plan, productivity
 from councilplan.solvers import SolveOptions, available_solvers
+from councilplan.solvers.policy import default_tol
 
 
 class ObjectiveName(StrEnum):
@@ -122,8 +123,9 @@ def plan_cmd(
                                          "auto: HiGHS for small plans; for large, substitution for "
                                          "least-labour plans, else pdlp")] = "highs",
     out: Annotated[Path | None, typer.Option(help="write the plan directory here")] = None,
-    tol: Annotated[float | None, typer.Option(help="certificate tolerance [default: 1e-7 for highs, "
-                                                    "1e-4 for pdlp and auto]")] = None,
+    tol: Annotated[float | None, typer.Option(help="certificate tolerance [default: the backend's "
+                                                    "own: 1e-7 for highs, 1e-4 for pdlp, substitution "
+                                                    "and auto]")] = None,
     time_limit: Annotated[float | None, typer.Option(help="seconds")] = None,
     bundle: Annotated[Path | None, typer.Option(help="also write a plan bundle (.zip) that `councilplan "
                                                      "verify` or verifier.py can check (docs/bundle.md)")] = None,
@@ -133,7 +135,7 @@ def plan_cmd(
     from councilplan.cli.generate import progress_solver
 
     if tol is None:
-        tol = 1e-7 if solver == "highs" else 1e-4
+        tol = default_tol(solver)
     with console.status(f"planning ({objective.value}, {solver}) …") as status:
         backend = progress_solver(solver, status)
         p = plan(economy, objective.value, backend, SolveOptions(tol=tol, time_limit=time_limit))

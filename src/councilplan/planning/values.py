@@ -3,7 +3,7 @@
 * Square (Leontief) economies: one sparse transpose solve ``(I - A)ᵀ vₖ = lₖ``
   per labour kind, solved as the balance ``(I - Aᵀ) vₖ = lₖ`` of ``Aᵀ``
   (:func:`councilplan.model.iomath.gross_output`; above
-  ``ITERATIVE_GOODS`` goods the iterative Leontief path of
+  ``policy.POLICY.iterative_goods`` goods the iterative Leontief path of
   :mod:`councilplan.solvers.leontief`, which never factorises).
 * Alternative techniques without joint production (every process makes one
   good): by the **non-substitution theorem** the values solve the Bellman
@@ -38,13 +38,10 @@ import scipy.sparse.linalg as spla
 from councilplan.model import iomath
 from councilplan.model.economy import Economy
 from councilplan.model.errors import InputError
-from councilplan.solvers import SolveOptions, Status, get_solver
+from councilplan.solvers import SolveOptions, Status, get_solver, policy
 from councilplan.solvers.base import Solver
 from councilplan.solvers.substitution import group_argmin
 
-#: above this many goods, Leontief systems are solved iteratively (BiCGSTAB), not by sparse LU: the LU
-#: of a random sparse ``I - A`` fills in (10^4 goods: minutes by LU, 0.1 s by BiCGSTAB)
-ITERATIVE_GOODS = 500
 Method = Literal["auto", "policy-iteration", "lp"]
 
 
@@ -56,7 +53,7 @@ def _values_of(At: sp.spmatrix, rhs: np.ndarray) -> np.ndarray:
     """Values ``V`` with ``(I - A)ᵀ V = rhs``, given ``At = Aᵀ`` (so it is the balance ``(I - At) V = rhs``),
     for ``rhs`` of shape (n,) or (k, n); LU when small, else iterative (no transposed copy either way)."""
     R = np.atleast_2d(rhs)
-    if At.shape[0] <= ITERATIVE_GOODS:
+    if At.shape[0] <= policy.POLICY.iterative_goods:  # LU fills in above (10^4 goods: minutes, BiCGSTAB 0.1 s)
         V = np.atleast_2d(iomath.gross_output(At, R.T).T)
     else:
         from councilplan.solvers import leontief

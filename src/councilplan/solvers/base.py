@@ -189,12 +189,26 @@ class SolveOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: the capabilities a backend may declare, and who reads each
+CAPABILITIES: dict[str, str] = {
+    "lp": "solves linear programs (every backend)",
+    "duals": "returns row duals, so plans have shadow prices and certificates (every backend)",
+    "exact": "a vertex solution to solver precision (simplex); the conformance tests' reference",
+    "warm_start": "accepts SolveOptions.warm_start or warm_basis (democracy.rounds re-plans with it)",
+    "interrupt": "stops at SolveOptions.time_limit with its best point so far",
+    "large_scale": "matrix-free or structure-exploiting: for 10^5 goods and more",
+    "first_order": "iterates on mat-vecs (pdlp): its tolerance is relative, its default loose",
+}
+
+
 class Solver(ABC):
     """A backend. Subclasses set the class attributes and implement :meth:`solve_lp`."""
 
     name: ClassVar[str]
-    #: what the backend can do: "lp", "duals", "warm_start", "interrupt", "large_scale", "gpu"
+    #: what the backend can do, from :data:`CAPABILITIES`
     capabilities: ClassVar[frozenset[str]] = frozenset({"lp", "duals"})
+    #: the certificate tolerance it is run with unless told otherwise (exact solvers: 1e-7)
+    default_tol: ClassVar[float] = 1e-7
     #: modules that must import for :meth:`is_available`
     required_modules: ClassVar[tuple[str, ...]] = ()
     #: native status → common status

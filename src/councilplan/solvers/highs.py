@@ -39,9 +39,13 @@ class HighsSolver(Solver):
     once dual simplex is in its phase 2, where it usually spends its time)."""
 
     name = "highs"
-    capabilities = frozenset({"lp", "duals", "exact", "warm_start", "iis"})
+    capabilities = frozenset({"lp", "duals", "exact", "warm_start"})
     required_modules = ("highspy",)
     status_map: ClassVar[dict[Any, Status]] = {}
+
+    def __init__(self, method: str | None = None) -> None:
+        #: HiGHS' ``solver`` option unless the options name one (``"ipm"``, ``"simplex"``, ``"pdlp"``)
+        self.method = method
 
     def _highs(self, options: SolveOptions) -> Any:
         import highspy
@@ -58,7 +62,8 @@ class HighsSolver(Solver):
             h.setOptionValue("time_limit", float(options.time_limit))
         if options.threads is not None:
             h.setOptionValue("threads", int(options.threads))
-        for key, value in options.extra.items():
+        extra = {"solver": self.method, **options.extra} if self.method else options.extra
+        for key, value in extra.items():
             h.setOptionValue(key, value)
         return h
 

@@ -1,7 +1,7 @@
 """The solver registry: backends by name, with cheap availability checks.
 
-``auto`` (:class:`AutoSolver`) picks by size: HiGHS, exact, for LPs with fewer
-than :data:`AUTO_NNZ` non-zeros (about 10^4 goods with 8 inputs each); above,
+``auto`` (:class:`AutoSolver`) picks by size (:mod:`councilplan.solvers.policy`): HiGHS, exact,
+for LPs with fewer than ``POLICY.auto_nnz`` non-zeros (about 10^4 goods with 8 inputs each); above,
 ``substitution`` for the LPs it recognises (least-labour plans: its crash, then,
 if that is not certified, ``pdlp`` cold, exactly as ``pdlp`` alone would run) and
 the first-order ``pdlp`` for the rest, where HiGHS takes minutes to hours.
@@ -58,34 +58,25 @@ def get_solver(name: str) -> Solver:
     return cls()
 
 
-#: ``--solver auto`` uses HiGHS below this many non-zeros of ``K`` and ``pdlp`` from it on.
-AUTO_NNZ = 100_000
-
-
 class AutoSolver(Solver):
-    """HiGHS for small LPs; for large ones ``substitution`` where it applies, else ``pdlp`` (see
-    :data:`AUTO_NNZ`)."""
+    """HiGHS for small LPs; for large ones ``substitution`` where it applies, else ``pdlp``
+    (:meth:`councilplan.solvers.policy.SolverPolicy.auto_backend`)."""
 
     name = "auto"
     capabilities = frozenset({"lp", "duals", "warm_start", "large_scale"})
+    #: the loosest default of the backends it may pick (the first-order ones)
+    default_tol = 1e-4
 
     def __init__(self, progress: Any = None) -> None:
         self.progress = progress
 
     def choose(self, lp: LinearProgram) -> Solver:
-        if lp.K.nnz < AUTO_NNZ:
-            return get_solver("highs")
-        from councilplan.solvers.substitution import NotApplicableError, substitution_system
+        from councilplan.solvers import policy
 
-        name = "pdlp"
-        if _REGISTRY.get("substitution") is not None and _REGISTRY["substitution"].is_available():
-            try:
-                substitution_system(lp)  # signs and sparsity only: milliseconds at 10^4 goods
-                name = "substitution"
-            except NotApplicableError:
-                pass
+        name = policy.POLICY.auto_backend(lp)
         backend = get_solver(name)
-        backend.progress = self.progress  # type: ignore[attr-defined]
+        if name != "highs":
+            backend.progress = self.progress  # type: ignore[attr-defined]
         return backend
 
     def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:

@@ -14,7 +14,6 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ import pandas as pd
 from councilplan.model.economy import Economy
 from councilplan.model.errors import EconomyError, Issue
 from councilplan.model.formats import TABLES, read_economy, write_economy
-from councilplan.solvers import HighsSolver, LinearProgram, LPResult, SolveOptions
+from councilplan.solvers import HighsSolver, policy
 
 ALLOWED_FILES = frozenset({"economy.toml", *(f"{t}.csv" for t in TABLES)})
 MAX_FILE_CHARS = 200_000_000
@@ -99,18 +98,6 @@ def technology_hash(economy: Economy) -> str:
     return h.hexdigest()
 
 
-#: technologies with at least this many non-zeros are solved cold by HiGHS' interior point (with
-#: crossover): its dual simplex needs minutes at 10^4 goods, where each basis factorisation fills in
-LARGE_NNZ = 50_000
-
-
-class _HighsIPM(HighsSolver):
-    """HiGHS, interior point unless the options say otherwise."""
-
-    def solve_lp(self, lp: LinearProgram, options: SolveOptions) -> LPResult:
-        return super().solve_lp(lp, replace(options, extra={"solver": "ipm", **options.extra}))
-
-
 def labour_values_cached(economy: Economy) -> pd.DataFrame | None:
     """Labour values of the economy's technology (they do not depend on goals), cached; None if none exist."""
     from councilplan.planning.values import ValuationError, labour_values
@@ -121,7 +108,8 @@ def labour_values_cached(economy: Economy) -> pd.DataFrame | None:
         if hit is not None:
             return hit
     try:
-        values = labour_values(economy, solver=_HighsIPM() if economy.net.nnz >= LARGE_NNZ else "highs")
+        method = policy.POLICY.valuation_method(economy.net.nnz)
+        values = labour_values(economy, solver=HighsSolver(method) if method else "highs")
     except (ValuationError, RuntimeError):
         return None
     with _lock:

@@ -54,7 +54,7 @@ from councilplan.model.economy import Economy
 from councilplan.planning import Plan, plan
 from councilplan.planning.bundle import bundle_bytes
 from councilplan.planning.problem import build_problem
-from councilplan.solvers import SolveOptions, Status
+from councilplan.solvers import Status, policy
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import append_event, plan_digest
 from councilplan.store.crud import (
@@ -181,30 +181,21 @@ def result_json(pl: Plan, goals: Goals, proposals: Sequence[ProposalRow],
 
 
 # ------------------------------------------------------------------ planning
-#: LPs with at least this many non-zeros count as large: solved cold by HiGHS' interior point (with
-#: crossover), and re-solved after a vote by the first-order ``pdlp`` from the previous plan's point
-#: (a handful of iterations) instead of from the previous simplex basis, whose factorisation alone
-#: takes seconds at 10^4 goods (the inverse of ``I - A`` is dense, and so is its LU).
-LARGE_LP_NNZ = 150_000
-#: certificate tolerance of warm first-order re-solves (relative residuals and gap)
-WARM_TOL = 1e-5
-#: seconds a warm first-order re-solve may take before HiGHS takes over from the previous basis
-WARM_LIMIT = 20.0
-
-
 def compute_plan(
     economy: Economy, goals: Goals, objective: str, *, previous: Plan | None = None,
 ) -> Plan:
     """The plan of ``economy`` under ``goals``, warm-started from ``previous`` when the LP keeps its shape.
 
-    Small LPs: HiGHS, warm from the previous simplex basis. Large ones (:data:`LARGE_LP_NNZ`): HiGHS'
-    interior point cold, ``pdlp`` warm from the previous primal-dual point (certified to
-    :data:`WARM_TOL`), HiGHS from the basis if that does not finish. Labour values are cached.
+    Small LPs: HiGHS, warm from the previous simplex basis. Large ones (``policy.POLICY.is_large``):
+    HiGHS' interior point cold, ``pdlp`` warm from the previous primal-dual point (certified to
+    ``POLICY.warm_tol``), HiGHS from the basis if that does not finish: the basis's factorisation
+    alone takes seconds at 10^4 goods, where the inverse of ``I - A`` is dense. Labour values are cached.
     """
+    rules = policy.POLICY
     t0 = time.perf_counter()
     eco = goals.apply(economy)
     lp = build_problem(eco, objective)  # type: ignore[arg-type]
-    large = lp.K.nnz >= LARGE_LP_NNZ
+    large = rules.is_large(lp)
     usable = (previous is not None and previous.optimal and previous.objective_name == objective
               and "x" in previous.raw and "row_dual" in previous.raw
               and lp.shape == (len(previous.raw["row_dual"]), len(previous.raw["x"])))
@@ -213,8 +204,7 @@ def compute_plan(
     if usable and large:
         assert previous is not None
         pl = plan(eco, objective=objective, solver="pdlp", with_values=False,  # type: ignore[arg-type]
-                  options=SolveOptions(tol=WARM_TOL, time_limit=WARM_LIMIT,
-                                       warm_start=(previous.raw["x"], previous.raw["row_dual"])))
+                  options=rules.warm_options(previous.raw["x"], previous.raw["row_dual"]))
         how = "warm: pdlp from the previous plan's primal-dual point"
         if pl.status is not Status.OPTIMAL:
             pl = None
@@ -222,8 +212,7 @@ def compute_plan(
         pl = plan(eco, objective=objective, with_values=False, warm=previous)  # type: ignore[arg-type]
         how = "warm: HiGHS from the previous plan's basis"
     if pl is None:
-        opts = SolveOptions(extra={"solver": "ipm"}) if large else SolveOptions()
-        pl = plan(eco, objective=objective, options=opts, with_values=False)  # type: ignore[arg-type]
+        pl = plan(eco, objective=objective, options=rules.cold_options(lp), with_values=False)  # type: ignore[arg-type]
         how = "cold: HiGHS " + ("interior point" if large else "simplex")
     if pl.status is Status.OPTIMAL:
         pl.labour_values = econ_files.labour_values_cached(eco)
