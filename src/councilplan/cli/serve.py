@@ -131,7 +131,8 @@ def serve(
             console.print(f"  {name} ({role}): {token}", soft_wrap=True, highlight=False)
         console.print(f"try: curl -H 'Authorization: Bearer {seeded['tokens'][0][2]}' "
                       f"http://{host}:{port}/economies/{seeded['economy']}/rounds", soft_wrap=True, highlight=False)
-        console.print("one-time sign-in links for the portal (each works once; a fresh set on every start):")
+        console.print("one-time sign-in links for the portal (each works once; a fresh set on every start):",
+                      soft_wrap=True)
         for name, role, code in seeded["invites"]:
             console.print(f"  {name} ({role}): http://{host}:{port}/portal/join/{code}", soft_wrap=True,
                           highlight=False)
