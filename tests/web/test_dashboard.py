@@ -97,3 +97,11 @@ def test_an_unpublished_plan_is_not_shown_to_outsiders(two_plans: dict[str, Any]
     for path in (f"/portal/plans/{pid}", f"/portal/plans/{pid}/bundle"):
         r = c.get(path)
         assert r.status_code == 403 and "not published" in r.text and r.headers["content-type"].startswith("text/html")
+
+
+def test_an_unpublished_plan_cannot_be_seen_through_a_comparison(two_plans: dict[str, Any]) -> None:
+    c, (_p1, p2), hidden = two_plans["client"], two_plans["plans"], two_plans["unpublished"]
+    page = c.get(f"/portal/plans/{p2}")
+    assert page.status_code == 200 and f'<option value="{hidden}"' not in page.text  # not offered
+    forced = c.get(f"/portal/plans/{p2}", params={"compare": hidden})
+    assert forced.status_code == 403 and "not published" in forced.text

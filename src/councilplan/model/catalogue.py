@@ -46,7 +46,7 @@ class Index:
     ids: np.ndarray
     names: np.ndarray
     text: np.ndarray = field(repr=False)       #: lowercased UTF-8 ``id\tname``, fixed-width bytes
-    by_name: np.ndarray = field(repr=False)    #: positions in name order
+    name_rank: np.ndarray = field(repr=False)  #: each row's place in name order
     position: dict[str, int] = field(repr=False)
 
     @classmethod
@@ -56,7 +56,9 @@ class Index:
         text = (np.asarray([f"{i}\t{n}".lower().encode()[:SEARCHED_BYTES] for i, n in zip(ids_, names_, strict=True)],
                            dtype=bytes) if len(ids_) else np.zeros(0, dtype="S1"))
         by_name = np.asarray(sorted(range(len(names_)), key=lambda k: str(names_[k]).lower()), dtype=np.int64)
-        return cls(ids_, names_, text, by_name, {str(i): k for k, i in enumerate(ids_)})
+        rank = np.empty(len(names_), dtype=np.int64)
+        rank[by_name] = np.arange(len(names_))
+        return cls(ids_, names_, text, rank, {str(i): k for k, i in enumerate(ids_)})
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -75,9 +77,7 @@ class Index:
             raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         hits = self.matches(q)
         if sort == "name":
-            rank = np.empty(len(self.ids), dtype=np.int64)
-            rank[self.by_name] = np.arange(len(self.ids))
-            hits = hits[np.argsort(rank[hits], kind="stable")]
+            hits = hits[np.argsort(self.name_rank[hits], kind="stable")]
         if desc:
             hits = hits[::-1]
         return Hits(hits[offset: offset + limit], len(hits), offset, limit)

@@ -14,7 +14,9 @@ import io
 import json
 import math
 import re
+import threading
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -45,9 +47,37 @@ def _csr(e: Any, name: str) -> sp.csr_matrix:
                          shape=tuple(int(v) for v in e[f"{name}_shape"]))
 
 
-@functools.lru_cache(maxsize=8)
-def bundle_view(sha256: str, data: bytes) -> BundleView:
-    """The bundle's labels, matrices and plan (cached by the bundle's SHA-256; ``data`` is its bytes)."""
+_views: OrderedDict[str, BundleView] = OrderedDict()
+_views_lock = threading.Lock()
+VIEWS = 8  #: bundles whose arrays stay in memory
+
+
+def bundle_view(session: Any, plan_id: int) -> BundleView | None:
+    """The arrays of the plan's stored bundle (``None`` without one), cached by the bundle's SHA-256:
+    the bundle's bytes (hundreds of MB at 10^6 goods) are read from the database only on a miss."""
+    from sqlalchemy import select
+
+    from councilplan.store.tables import PlanBundleRow
+
+    sha = session.execute(select(PlanBundleRow.sha256).where(PlanBundleRow.plan_id == plan_id)).scalar()
+    if sha is None:
+        return None
+    with _views_lock:
+        hit = _views.get(sha)
+        if hit is not None:
+            _views.move_to_end(sha)
+            return hit
+    data = session.execute(select(PlanBundleRow.data).where(PlanBundleRow.plan_id == plan_id)).scalar_one()
+    view = read_view(data)
+    with _views_lock:
+        _views[sha] = view
+        while len(_views) > VIEWS:
+            _views.popitem(last=False)
+    return view
+
+
+def read_view(data: bytes) -> BundleView:
+    """The labels, matrices and plan of a bundle's bytes."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         labels = json.loads(z.read("labels.json"))
         with np.load(io.BytesIO(z.read("economy.npz"))) as e, np.load(io.BytesIO(z.read("plan.npz"))) as p:

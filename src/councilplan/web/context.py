@@ -3,6 +3,7 @@ turning the store's refusals into pages."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -123,6 +124,26 @@ def guarded(request: Request, v: Visitor, fn: Callable[[], Response]) -> Respons
         return error_page(request, v, 409, t("error.conflict", detail=str(e)))
     except InputError as e:
         return error_page(request, v, 422, str(e))
+
+
+def members_only(request: Request, v: Visitor, fn: Callable[[], Response]) -> Response:
+    """:func:`guarded` ``fn()`` for a signed-in visitor; anyone else goes to the sign-in page."""
+    if not v.signed_in:
+        return redirect(f"{PATH}/signin", notice=t("error.signin"))
+    return guarded(request, v, fn)
+
+
+def form_number(raw: str, field: str) -> float | None:
+    """A form's non-negative number: ``None`` when blank; 422 naming ``field`` unless finite and ≥ 0."""
+    if not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise HTTPException(422, f"{field}: {t('form.not_number', value=raw)}")
+    return value
 
 
 def need_actor(v: Visitor) -> Actor:

@@ -35,7 +35,9 @@ from councilplan.web.context import (
     cookie,
     database,
     error_page,
+    form_number,
     guarded,
+    members_only,
     redirect,
     render,
     visitor,
@@ -170,8 +172,6 @@ def _council_page(request: Request, v: Any, *, status: int = 200, form: dict[str
 @router.get("/council")
 def council_page(request: Request, notice: str = "", edit: int | None = None) -> Response:
     v = visitor(request)
-    if not v.signed_in:
-        return redirect(f"{PATH}/signin", notice=t("error.signin"))
 
     def go() -> Response:
         form = None
@@ -186,7 +186,7 @@ def council_page(request: Request, notice: str = "", edit: int | None = None) ->
             form = {"rows": rows + [("", "")] * max(1, 5 - len(rows)), "errors": {}, "edit": edit}
         return _council_page(request, v, notice=notice, form=form)
 
-    return guarded(request, v, go)
+    return members_only(request, v, go)
 
 
 def parse_rows(items: list[str], amounts: list[str], known: set[str]) -> tuple[dict[str, float], dict[str, str],
@@ -273,14 +273,12 @@ def _save(request: Request, v: Any, proposal_id: int | None, items: list[str], a
 @router.post("/proposals")
 def submit(request: Request, csrf: Field = "", item: Many = [], amount: Many = []) -> Response:  # noqa: B006
     v = visitor(request)
-    if not v.signed_in:
-        return redirect(f"{PATH}/signin", notice=t("error.signin"))
 
     def go() -> Response:
         check_csrf(v, csrf)
         return _save(request, v, None, item, amount)
 
-    return guarded(request, v, go)
+    return members_only(request, v, go)
 
 
 @router.post("/proposals/{proposal_id}")
@@ -288,8 +286,6 @@ def revise(request: Request, proposal_id: int, csrf: Field = "", item: Many = []
            amount: Many = [], action: Field = "save") -> Response:  # noqa: B006
     """Revise (``action=save``) or withdraw (``action=withdraw``) a proposal."""
     v = visitor(request)
-    if not v.signed_in:
-        return redirect(f"{PATH}/signin", notice=t("error.signin"))
 
     def go() -> Response:
         check_csrf(v, csrf)
@@ -307,7 +303,7 @@ def revise(request: Request, proposal_id: int, csrf: Field = "", item: Many = []
             crud.withdraw_proposal(s, row=row, economy_id=rnd.economy_id, actor=actor.id)
         return redirect(f"{PATH}/council", notice=t("proposal.withdrawn", id=proposal_id))
 
-    return guarded(request, v, go)
+    return members_only(request, v, go)
 
 
 @router.post("/alerts/{alert_id}")
@@ -315,20 +311,11 @@ def answer_alert(request: Request, alert_id: int, csrf: Field = "", explanation:
                  capacity: Field = "") -> Response:
     """Acknowledge (no explanation) or explain an alert on the council's figures."""
     v = visitor(request)
-    if not v.signed_in:
-        return redirect(f"{PATH}/signin", notice=t("error.signin"))
 
     def go() -> Response:
         check_csrf(v, csrf)
         actor: Actor = v.actor  # type: ignore[assignment]
-        cap: float | None = None
-        if capacity.strip():
-            try:
-                cap = float(capacity)
-            except ValueError:
-                cap = math.nan
-            if not math.isfinite(cap) or cap < 0:
-                raise HTTPException(422, f"{t('alerts.capacity')}: {t('form.not_number', value=capacity)}")
+        cap = form_number(capacity, t("alerts.capacity"))
         with database(request).transaction() as s:
             alert = crud.get(s, AlertRow, alert_id, what="alert")
             authorize(actor, "alerts.respond", economy_id=alert.economy_id, council_id=alert.council_id)
@@ -337,4 +324,4 @@ def answer_alert(request: Request, alert_id: int, csrf: Field = "", explanation:
             state = alert.state
         return redirect(f"{PATH}/council", notice=f"alert {alert_id}: {state}")
 
-    return guarded(request, v, go)
+    return members_only(request, v, go)

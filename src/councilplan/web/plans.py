@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from councilplan.api.deps import Actor
+from councilplan.api.routes.plans import bundle_response
 from councilplan.api.routes.rounds import _advance, plan_round
 from councilplan.api.routes.votes import cast_ballot
 from councilplan.api.schemas import BallotCast
@@ -20,7 +21,6 @@ from councilplan.democracy.rules import ballot_rules
 from councilplan.store import crud
 from councilplan.store.tables import (
     CouncilRow,
-    PlanBundleRow,
     PlanRow,
     ProposalRow,
     RoundRow,
@@ -31,7 +31,9 @@ from councilplan.web.context import (
     Visitor,
     check_csrf,
     database,
+    form_number,
     guarded,
+    members_only,
     redirect,
     render,
     visitor,
@@ -48,6 +50,16 @@ SORTS = ("kind", "id", "shadow_price", "labour_value")
 
 def _may_read(v: Visitor, economy_id: int) -> bool:
     return v.actor is not None and v.actor.economy_id == economy_id
+
+
+def readable_plan(s: Any, v: Visitor, plan_id: int) -> tuple[PlanRow, RoundRow]:
+    """The plan and its round, if the visitor may see it: anyone once it is published, before that
+    the economy's members (403 otherwise, 404 when there is no such plan)."""
+    plan = crud.get(s, PlanRow, plan_id, what="plan")
+    rnd = crud.get(s, RoundRow, plan.round_id, what="round")
+    if not plan.published and not _may_read(v, rnd.economy_id):
+        raise HTTPException(403, t("plan.not_published"))
+    return plan, rnd
 
 
 # ------------------------------------------------------------------ the round
@@ -78,9 +90,7 @@ def round_page(request: Request, round_id: int, notice: str = "") -> Response:
                       rule_text=t(f"round.rule.{rnd.rule}") if f"round.rule.{rnd.rule}" in _RULES else rnd.rule,
                       notice=notice)
 
-    if not v.signed_in:
-        return redirect(f"{PATH}/signin", notice=t("error.signin"))
-    return guarded(request, v, go)
+    return members_only(request, v, go)
 
 
 def deadline_view(deadline: dt.datetime | None) -> dict[str, Any] | None:
@@ -135,9 +145,7 @@ def advance(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
                 raise HTTPException(422, f"unknown step {to!r}")
         return redirect(f"{PATH}/rounds/{round_id}", notice=t("round.advanced", state=to))
 
-    if not v.signed_in:
-        return redirect(f"{PATH}/signin", notice=t("error.signin"))
-    return guarded(request, v, go)
+    return members_only(request, v, go)
 
 
 @router.post("/rounds/{round_id}/ballot")
@@ -151,15 +159,8 @@ def ballot(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
         check_csrf(v, csrf)
         votes: dict[int, float] = {}
         for pid, raw in zip(proposal, points, strict=False):
-            if not raw.strip():
-                continue
-            try:
-                value = float(raw)
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value) or value < 0:
-                raise HTTPException(422, f"proposal {pid}: {t('form.not_number', value=raw)}")
-            if value > 0:
+            value = form_number(raw, f"proposal {pid}")
+            if value:
                 votes[int(pid)] = value
         db = database(request)
         with db.session() as session:
@@ -168,9 +169,7 @@ def ballot(request: Request, round_id: int, csrf: Annotated[str, Form()] = "",
         return redirect(f"{PATH}/rounds/{round_id}", notice=t("round.ballot_saved", spent=out.spent,
                                                                 budget=out.budget))
 
-    if not v.signed_in:
-        return redirect(f"{PATH}/signin", notice=t("error.signin"))
-    return guarded(request, v, go)
+    return members_only(request, v, go)
 
 
 # ------------------------------------------------------------------ the dashboard
@@ -228,18 +227,17 @@ def dashboard(request: Request, plan_id: int, q: Annotated[str, Query(max_length
 
     def go() -> Response:
         with database(request).transaction(write=False) as s:
-            plan = crud.get(s, PlanRow, plan_id, what="plan")
-            rnd = crud.get(s, RoundRow, plan.round_id, what="round")
-            if not plan.published and not _may_read(v, rnd.economy_id):
-                raise HTTPException(403, t("plan.not_published"))
-            bundle = s.get(PlanBundleRow, plan_id)
-            view = bundle_view(bundle.sha256, bundle.data) if bundle is not None else None
-            siblings = s.execute(select(PlanRow.id, PlanRow.iteration).where(
-                PlanRow.round_id == rnd.id).order_by(PlanRow.iteration)).all()
-            other = s.get(PlanRow, compare) if compare is not None else None
-            if other is not None and other.round_id != rnd.id and not (other.published or _may_read(v, rnd.economy_id)):
-                other = None
-            other_result = other.result if other is not None else None
+            plan, rnd = readable_plan(s, v, plan_id)
+            view = bundle_view(s, plan_id)
+            siblings = s.execute(select(PlanRow.id, PlanRow.iteration).where(  # the ones this visitor may see
+                PlanRow.round_id == rnd.id, PlanRow.published.is_(True) | _may_read(v, rnd.economy_id))
+                .order_by(PlanRow.iteration)).all()
+            other_result = None
+            if compare is not None:  # another plan of the same economy that the visitor may read
+                other, other_round = readable_plan(s, v, compare)
+                if other_round.economy_id != rnd.economy_id:
+                    raise HTTPException(422, t("plan.compare_other_economy", id=compare))
+                other_result = other.result
             result, goals = plan.result, plan.goals
             iteration, published, status = plan.iteration, plan.published, plan.status
         return render(request, v, "plan.html", plan_id=plan_id, round=rnd, iteration=iteration,
@@ -252,9 +250,6 @@ def dashboard(request: Request, plan_id: int, q: Annotated[str, Query(max_length
                       comparison=comparison(result, other_result) if other_result is not None else None)
 
     return guarded(request, v, go)
-
-
-
 
 
 @router.get("/vendor/plotly.min.js")
@@ -282,15 +277,7 @@ def bundle(request: Request, plan_id: int) -> Response:
 
     def go() -> Response:
         with database(request).transaction(write=False) as s:
-            plan = crud.get(s, PlanRow, plan_id, what="plan")
-            rnd = crud.get(s, RoundRow, plan.round_id, what="round")
-            if not plan.published and not _may_read(v, rnd.economy_id):
-                raise HTTPException(403, t("plan.not_published"))
-            row = s.get(PlanBundleRow, plan_id)
-            if row is None:
-                raise crud.NotFoundError(t("plan.no_bundle", id=plan_id))
-            return Response(row.data, media_type="application/zip",
-                            headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.zip"',
-                                     "ETag": f'"{row.sha256}"', "X-Input-Hash": plan.input_hash})
+            plan, _rnd = readable_plan(s, v, plan_id)
+            return bundle_response(s, plan)
 
     return guarded(request, v, go)

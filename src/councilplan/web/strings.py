@@ -117,7 +117,7 @@ EN: dict[str, str] = {
     "plan.compare": "Compare with iteration",
     "plan.not_published": "This plan is not published yet: only members of the economy may see it.",
     "plan.none": "No plan yet.",
-    "plan.no_bundle": "plan {id} has no bundle: its solver stopped before it found a primal–dual point",
+    "plan.compare_other_economy": "plan {id} is a plan of another economy; compare plans of one economy",
     "economy.list": "Economies",
     "economy.size": "{goods} goods, {processes} processes",
     "economy.tabs": "goods or processes",

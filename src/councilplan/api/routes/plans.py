@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
@@ -62,10 +64,15 @@ def get_plan_bundle(plan_id: Id, session: ReadSessionDep, actor: CurrentViewer) 
     row = crud.get(session, PlanRow, plan_id, what="plan")
     rnd = crud.get(session, RoundRow, row.round_id, what="round")
     can_read(actor, rnd.economy_id)
-    bundle = session.get(PlanBundleRow, plan_id)
+    return bundle_response(session, row)
+
+
+def bundle_response(session: Any, plan: PlanRow) -> Response:
+    """The stored bundle of ``plan`` as a download (ETag: its SHA-256; ``X-Input-Hash``: the plan's)."""
+    bundle = session.get(PlanBundleRow, plan.id)
     if bundle is None:
-        raise crud.NotFoundError(f"plan {plan_id} has no bundle: its solver stopped ({row.status}) before it "
+        raise crud.NotFoundError(f"plan {plan.id} has no bundle: its solver stopped ({plan.status}) before it "
                                  "found a primal–dual point, or it was planned before bundles were recorded")
     return Response(bundle.data, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.zip"',
-                             "ETag": f'"{bundle.sha256}"', "X-Input-Hash": row.input_hash})
+                    headers={"Content-Disposition": f'attachment; filename="plan-{plan.id}.zip"',
+                             "ETag": f'"{bundle.sha256}"', "X-Input-Hash": plan.input_hash})
