@@ -33,7 +33,7 @@ def test_up_down_up(fresh_url: str) -> None:
     try:
         assert db.current_revision() is None
         db.upgrade()
-        assert db.current_revision() == head_revision() == "0006"
+        assert db.current_revision() == head_revision() == "0007"
         assert table_names(db.engine) == TABLES
         _event(db)
         with pytest.raises(DBAPIError, match="append-only"), db.transaction() as s:

@@ -291,6 +291,8 @@ class PlanSummary(Out):
     rule: str
     input_hash: str
     published: bool
+    #: the cap's ray plan of a round in which no iteration had an optimal plan (docs/service.md)
+    fallback: bool = False
     created_at: Timestamp
 
 

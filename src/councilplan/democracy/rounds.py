@@ -9,14 +9,10 @@ One **iteration** (:func:`run_iteration`) takes an open :class:`RoundState` and
 4. publishes (:class:`Published`): the plan, what binds, each proposal's cost in
    labour hours and at the new plan's shadow prices, and why proposals lost.
 
-**Convergence test.** Iteration ``k ≥ 1`` has converged when its plan is optimal
-and the goals moved by at most ``tolerance`` in relative terms:
-``max_g |a_g^k - a_g^{k-1}| ≤ tolerance · max(1, max_g |a_g^{k-1}|)`` (target
-amounts ``a``), and so did the councils' total demand by good. **Cap and fallback.** At ``max_iterations`` iterations the round
-stops; the published result is the last iteration with an optimal plan, or, if
-none was optimal, the ray plan along the last goals' amounts with floors dropped
-(the ray objective scales the goals down to what the economy can make, so it
-exists whenever the technology is productive).
+The steps themselves (aggregation, the plan and its warm start, convergence, the cap and its
+fallback) are :mod:`councilplan.democracy.engine`'s, which the service's rounds
+(:mod:`councilplan.store.planning`) call too: a simulated and a served round with the same
+proposals converge at the same iteration with the same plans.
 
 :func:`revise_towards_costs` is the simulated councils' revision policy: each
 consumer council moves its demands part of the way (``step``) towards what it
@@ -53,12 +49,23 @@ from councilplan.democracy.domain import (
     RoundTransitionError,
     Vote,
 )
+from councilplan.democracy.engine import (
+    aggregate_goals,
+    fallback_index,
+    fallback_plan,
+    finish_state,
+    goal_change,
+    is_converged,
+    plan_goals,
+    total_demand,
+)
+from councilplan.democracy.engine import (
+    relative_change as relative_change,
+)
 from councilplan.democracy.rules.base import AggregationRule, council_map, get_rule
 from councilplan.democracy.validate import check_proposal
 from councilplan.model.economy import Economy
 from councilplan.planning.plan import Plan
-from councilplan.planning.solve import plan as make_plan
-from councilplan.solvers import get_solver
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,20 +119,6 @@ class RoundResult:
         return len(self.history)
 
 
-def relative_change(new: pd.Series, old: pd.Series | None) -> float:
-    """``max |new - old| / max(1, max |old|)`` (inf without a previous iteration)."""
-    if old is None:
-        return float("inf")
-    a, b = new.to_numpy(dtype=float), old.reindex(new.index).fillna(0.0).to_numpy(dtype=float)
-    return float(np.max(np.abs(a - b), initial=0.0) / max(1.0, float(np.max(np.abs(b), initial=0.0))))
-
-
-def _shape_key(economy: Economy, objective: str) -> tuple[Any, ...]:
-    t = economy.targets
-    return (objective, tuple(np.isfinite(economy.labour_available)), tuple(np.isfinite(economy.resource_available)),
-            tuple(t["amount"] > 0), tuple(t["floor"] > 0), economy.A.shape)
-
-
 def validate_all(proposals: Sequence[Proposal], councils: Mapping[str, Council], economy: Economy) -> None:
     """Raise one :class:`ProposalError` with every issue of every proposal (and duplicate ids)."""
     issues: list[ProposalIssue] = []
@@ -162,10 +155,10 @@ def publish(iteration: int, goals: Goals, economy: Economy, p: Plan, proposals: 
                      "price": o.price if o and o.price is not None else np.nan,
                      "reason": o.reason if o else ""})
     costs = pd.DataFrame(rows, index=pd.Index([p_.id for p_ in proposals], name="proposal"))
-    demand = demand_matrix(proposals, councils, economy.goods.index).sum(axis=0)
-    change = max(relative_change(goals.targets["amount"], previous.goals.targets["amount"] if previous else None),
-                 relative_change(demand, previous.demand if previous else None))
-    converged = bool(p.optimal and previous is not None and change <= tolerance)
+    demand = total_demand(proposals, councils, economy.goods.index)
+    change = goal_change(goals.targets["amount"], previous.goals.targets["amount"] if previous else None,
+                         demand, previous.demand if previous else None)
+    converged = is_converged(p.optimal, change, tolerance)
     binding = p.binding() if p.optimal else pd.DataFrame(columns=["kind", "id", "shadow_price"])
     return Published(iteration, goals, economy, p, binding, costs, change, converged, demand, warm_started,
                      fallback)
@@ -173,50 +166,36 @@ def publish(iteration: int, goals: Goals, economy: Economy, p: Plan, proposals: 
 
 def run_iteration(state: RoundState, economy: Economy, councils: Mapping[str, Council] | Sequence[Council],
                   proposals: Sequence[Proposal], *, votes: Sequence[Vote] = (), previous: Published | None = None,
-                  rule: AggregationRule | None = None, solver: str = "highs") -> tuple[RoundState, Published]:
-    """One iteration: ``open → closed → planned → published``. Pure: returns the new state and what is published."""
+                  rule: AggregationRule | None = None, solver: str | None = None) -> tuple[RoundState, Published]:
+    """One iteration: ``open → closed → planned → published``. Pure: returns the new state and what is published.
+
+    ``solver=None`` plans with the round policy of :func:`councilplan.democracy.engine.plan_goals`
+    (what the service does); a backend's name uses that backend."""
     if state.phase is not RoundPhase.OPEN or state.finished:
         raise RoundTransitionError(f"round '{state.round_id}' is {state.phase}; an iteration starts from open")
     cm = council_map(councils)
     validate_all(proposals, cm, economy)
     state = state.advance(RoundPhase.CLOSED)
     rule = rule or get_rule(state.rule)
-    prev_plan = previous.plan if previous is not None and previous.plan.optimal else None
-    goals = rule.aggregate(proposals, cm, economy, prev_plan, votes=votes)
+    prev_plan = previous.plan if previous is not None else None
+    goals = aggregate_goals(rule, proposals, cm, economy, prev_plan, votes=votes)
     goal_economy = goals.apply(economy)
-    objective = state.objective
-    warm = None
-    if (prev_plan is not None and previous is not None and "warm_start" in get_solver(solver).capabilities
-            and _shape_key(previous.economy, objective) == _shape_key(goal_economy, objective)):
-        warm = prev_plan
-    p = _plan(goal_economy, objective, solver, warm)
+    p, how = plan_goals(goal_economy, state.objective, previous=prev_plan, solver=solver)
     state = state.advance(RoundPhase.PLANNED)
     pub = publish(state.iteration, goals, goal_economy, p, proposals, cm, previous,
-                  tolerance=state.tolerance, warm_started=warm is not None)
+                  tolerance=state.tolerance, warm_started=how.startswith("warm"))
     return state.advance(RoundPhase.PUBLISHED), pub
 
 
-def _plan(economy: Economy, objective: str, solver: str, warm: Plan | None) -> Plan:
-    if not (economy.targets["amount"] > 0).any() and objective in ("ray", "harmony"):
-        objective = "min-labour"  # nothing asked for: the cheapest plan meets the floors
-    return make_plan(economy, objective, solver, warm=warm)  # type: ignore[arg-type]
-
-
 def fallback(history: Sequence[Published], councils: Mapping[str, Council], proposals: Sequence[Proposal],
-             *, tolerance: float, solver: str = "highs") -> Published:
-    """The plan published at the cap (see the module docstring)."""
-    for pub in reversed(history):
-        if pub.plan.optimal:
-            return replace(pub, fallback=True)
+             *, tolerance: float, solver: str | None = None) -> Published:
+    """The plan published at the cap (:func:`councilplan.democracy.engine.fallback_index` and
+    :func:`~councilplan.democracy.engine.fallback_plan`)."""
+    k = fallback_index([pub.plan.optimal for pub in history])
+    if k is not None:
+        return replace(history[k], fallback=True)
     last = history[-1]
-    t = last.goals.targets.copy()
-    t["floor"] = 0.0
-    econ = last.economy.with_targets(t)
-    if not (t["amount"] > 0).any():
-        t["amount"] = 1.0
-        econ = last.economy.with_targets(t)
-    p = make_plan(econ, "ray", solver)
-    goals = replace(last.goals, targets=t, notes=(*last.goals.notes, "fallback: ray plan along the last goals"))
+    goals, econ, p = fallback_plan(last.goals, last.economy, solver=solver)
     return publish(last.iteration, goals, econ, p, proposals, councils, None, tolerance=tolerance, fallback=True)
 
 
@@ -291,7 +270,7 @@ def _capacity(economy: Economy, p: Plan, dims: Sequence[str]) -> np.ndarray:
 
 def run_round(economy: Economy, councils: Sequence[Council] | Mapping[str, Council], proposals: Sequence[Proposal],
               *, state: RoundState | None = None, votes: Sequence[Vote] = (),
-              policy: RevisionPolicy | None = None, solver: str = "highs",
+              policy: RevisionPolicy | None = None, solver: str | None = None,
               on_publish: Callable[[Published], None] | None = None) -> RoundResult:
     """Drive a round to convergence or the cap: iterate, publish, let ``policy`` revise, repeat."""
     cm = council_map(councils)
@@ -307,11 +286,12 @@ def run_round(economy: Economy, councils: Sequence[Council] | Mapping[str, Counc
         history.append(pub)
         if on_publish is not None:
             on_publish(pub)
-        if pub.converged:
-            return RoundResult(state.finish("converged"), tuple(history), pub, tuple(current))
-        if state.iteration + 1 >= state.max_iterations:
+        state = finish_state(state, pub.converged)
+        if state.finish_reason == "converged":
+            return RoundResult(state, tuple(history), pub, tuple(current))
+        if state.finish_reason == "cap":
             final = fallback(history, cm, current, tolerance=state.tolerance, solver=solver)
-            return RoundResult(state.finish("cap"), tuple(history), final, tuple(current))
+            return RoundResult(state, tuple(history), final, tuple(current))
         current = policy(pub, current, cm)
         previous = pub
         state = state.advance(RoundPhase.OPEN)

@@ -402,7 +402,8 @@ def events_query(economy_id: int) -> Select[Any]:
 
 
 def latest_plan(session: Session, round_id: int, *, published_only: bool = False) -> PlanRow | None:
-    q = select(PlanRow).where(PlanRow.round_id == round_id)
+    """The round's plan of its latest iteration (not the cap's fallback plan)."""
+    q = select(PlanRow).where(PlanRow.round_id == round_id, PlanRow.fallback.is_(False))
     if published_only:
         q = q.where(PlanRow.published.is_(True))
     return session.execute(q.order_by(PlanRow.iteration.desc()).limit(1)).scalar_one_or_none()

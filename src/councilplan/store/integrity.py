@@ -11,7 +11,7 @@ and plans must be, and compares with the rows:
 - plan ``k``: ``round.planned`` gives its round, iteration, status, input hash and the digest of its
   goals and result (:func:`~councilplan.store.audit.plan_digest`; events written before the digest
   was recorded are checked without it, and the report counts them); ``round.published`` marks it
-  published;
+  published; the cap's fallback plan is recorded in the same events (``fallback``, ``fallback_plan``);
 - plan bundle ``k``: ``round.planned`` gives its SHA-256; the stored zip must have it, and the
   standalone :mod:`councilplan.verifier` must accept it, with the plan row's input hash: the plan is
   replayed from its stored inputs (feasibility, objective, dual feasibility and the duality gap);
@@ -117,11 +117,16 @@ def audit_economy(session: Session, economy_id: int) -> AuditReport:
                 continue
             ballots[(p["round"], p["council"])] = {"seq": e.seq, "votes": dict(p.get("votes", {}))}
         elif e.action == "round.planned" and isinstance(p.get("plan"), int):
-            plans[p["plan"]] = {"seq": e.seq, "round_id": e.entity_id, "iteration": p.get("iteration"),
-                                     "status": p.get("status"), "input_hash": p.get("input_hash"),
-                                     "digest": p.get("digest"), "bundle": p.get("bundle"), "published": False}
+            for rec in (p, p.get("fallback")):  # the iteration's plan, and the cap's fallback plan with it
+                if isinstance(rec, dict) and isinstance(rec.get("plan"), int):
+                    plans[rec["plan"]] = {"seq": e.seq, "round_id": e.entity_id, "iteration": p.get("iteration"),
+                                          "status": rec.get("status"), "input_hash": rec.get("input_hash"),
+                                          "digest": rec.get("digest"), "bundle": rec.get("bundle"),
+                                          "published": False}
         elif e.action == "round.published" and isinstance(p.get("plan"), int) and p["plan"] in plans:
-            plans[p["plan"]]["published"] = True
+            for key in ("plan", "fallback_plan"):
+                if isinstance(p.get(key), int) and p[key] in plans:
+                    plans[p[key]]["published"] = True
         elif e.action in ("report.submitted", "report.corrected") and e.entity_id is not None:
             reports[e.entity_id] = {"seq": e.seq, **_fields(p, REPORT_FIELDS)}
         elif e.action.startswith("alert.") and e.entity_id is not None:

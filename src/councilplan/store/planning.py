@@ -8,16 +8,22 @@ and :class:`~councilplan.democracy.Proposal` objects, the round's
 plan of the economy with those goals. Transitions follow
 :meth:`RoundState.advance <councilplan.democracy.RoundState.advance>`.
 
-* **Planning** (``closed → planned``) warm-starts from the round's previous plan
-  when it is still in this process's memory, and reuses the cached labour values
-  of the technology (they do not depend on goals).
-* **Convergence** (checked on ``planned → published``): the largest relative
-  change of any target between this iteration's goals and the previous one's is at
-  most the round's ``tolerance``. Then the round finishes as ``converged``.
-* **Cap and fallback**: when the published iteration is the last one the cap
-  allows (``iteration + 1 == max_iterations``), the round finishes as ``cap``; its
-  plan is the latest *optimal* plan of the round (the fallback), which
-  ``GET /rounds/{id}/plan`` returns.
+The round's steps are the domain's (:mod:`councilplan.democracy.engine`), so that a served round
+and a simulated one (:func:`councilplan.democracy.rounds.run_round`) with the same proposals reach the
+same goals, plans, iterations and finish:
+
+* **Planning** (``closed → planned``): :func:`~councilplan.democracy.engine.plan_goals` with the round
+  policy, warm-started from the round's previous plan when it is still in this process's memory, with
+  the cached labour values of the technology (they do not depend on goals). The goals record the
+  councils' total demand by good, for the convergence test.
+* **Convergence** (checked on ``planned → published``):
+  :func:`~councilplan.democracy.engine.goal_change` of this iteration's stored goals against the
+  previous one's, at most the round's ``tolerance``, with an optimal plan. Then the round finishes as
+  ``converged``.
+* **Cap and fallback**: publishing the last iteration the cap allows finishes the round as ``cap``; its
+  plan (``GET /rounds/{id}/plan``) is the latest optimal plan of the round, or, when none was optimal,
+  the ray plan along the last goals with floors dropped, computed with the last iteration's plan and
+  stored beside it as a plan with ``fallback`` set.
 """
 
 from __future__ import annotations
@@ -26,7 +32,6 @@ import datetime as dt
 import hashlib
 import math
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,12 +54,20 @@ from councilplan.democracy import (
     get_rule,
 )
 from councilplan.democracy.costs import remember_labour_values
+from councilplan.democracy.engine import (
+    aggregate_goals,
+    fallback_plan,
+    finish_state,
+    goal_change,
+    is_converged,
+    plan_goals,
+    total_demand,
+)
 from councilplan.democracy.rules import ballot_rules
 from councilplan.model.economy import Economy
-from councilplan.planning import Plan, plan
+from councilplan.planning import Plan
 from councilplan.planning.bundle import bundle_bytes
-from councilplan.planning.problem import build_problem
-from councilplan.solvers import Status, policy
+from councilplan.solvers import Status
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import append_event, plan_digest
 from councilplan.store.crud import (
@@ -117,9 +130,11 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def goals_json(g: Goals) -> dict[str, Any]:
+def goals_json(g: Goals, demand: pd.Series | None = None) -> dict[str, Any]:
+    """The goals as stored with a plan; ``demand`` (the councils' total demand by good, non-zero
+    entries) is what the convergence test compares between iterations."""
     t = g.targets
-    return {
+    out = {
         "rule": g.rule,
         "targets": {str(i): {"amount": _num(r.amount), "weight": _num(r.weight), "floor": _num(r.floor)}
                     for i, r in zip(t.index, t.itertuples(), strict=True)},
@@ -129,6 +144,23 @@ def goals_json(g: Goals) -> dict[str, Any]:
                         "justification": c.justification} for c in g.techniques],
         "notes": list(g.notes),
     }
+    if demand is not None:
+        out["demand"] = {str(k): _num(v) for k, v in demand.items() if v}
+    return out
+
+
+def stored_change(new: dict[str, Any], old: dict[str, Any] | None) -> float:
+    """:func:`~councilplan.democracy.engine.goal_change` of two stored goals (``goals_json`` form)."""
+    def amounts(goals: dict[str, Any] | None, key: str) -> pd.Series | None:
+        if goals is None or key not in goals:
+            return None
+        items = goals[key].items()
+        if key == "targets":
+            return pd.Series({g: (r or {}).get("amount") or 0.0 for g, r in items}, dtype=float)
+        return pd.Series({g: v or 0.0 for g, v in items}, dtype=float)
+
+    return goal_change(amounts(new, "targets"), amounts(old, "targets"),  # type: ignore[arg-type]
+                       amounts(new, "demand"), amounts(old, "demand"))
 
 
 def _proposal_costs(p: ProposalRow, council: CouncilRow | None, pl: Plan) -> tuple[float | None, float | None]:
@@ -184,56 +216,34 @@ def result_json(pl: Plan, goals: Goals, proposals: Sequence[ProposalRow],
 def compute_plan(
     economy: Economy, goals: Goals, objective: str, *, previous: Plan | None = None,
 ) -> Plan:
-    """The plan of ``economy`` under ``goals``, warm-started from ``previous`` when the LP keeps its shape.
-
-    Small LPs: HiGHS, warm from the previous simplex basis. Large ones (``policy.POLICY.is_large``):
-    HiGHS' interior point cold, ``pdlp`` warm from the previous primal-dual point (certified to
-    ``POLICY.warm_tol``), HiGHS from the basis if that does not finish: the basis's factorisation
-    alone takes seconds at 10^4 goods, where the inverse of ``I - A`` is dense. Labour values are cached.
-    """
-    rules = policy.POLICY
-    t0 = time.perf_counter()
-    eco = goals.apply(economy)
-    lp = build_problem(eco, objective)  # type: ignore[arg-type]
-    large = rules.is_large(lp)
-    usable = (previous is not None and previous.optimal and previous.objective_name == objective
-              and "x" in previous.raw and "row_dual" in previous.raw
-              and lp.shape == (len(previous.raw["row_dual"]), len(previous.raw["x"])))
-    pl: Plan | None = None
-    how = "cold"
-    if usable and large:
-        assert previous is not None
-        pl = plan(eco, objective=objective, solver="pdlp", with_values=False,  # type: ignore[arg-type]
-                  options=rules.warm_options(previous.raw["x"], previous.raw["row_dual"]))
-        how = "warm: pdlp from the previous plan's primal-dual point"
-        if pl.status is not Status.OPTIMAL:
-            pl = None
-    if pl is None and usable:
-        pl = plan(eco, objective=objective, with_values=False, warm=previous)  # type: ignore[arg-type]
-        how = "warm: HiGHS from the previous plan's basis"
-    if pl is None:
-        pl = plan(eco, objective=objective, options=rules.cold_options(lp), with_values=False)  # type: ignore[arg-type]
-        how = "cold: HiGHS " + ("interior point" if large else "simplex")
-    if pl.status is Status.OPTIMAL:
-        pl.labour_values = econ_files.labour_values_cached(eco)
-    pl.timings["total"] = time.perf_counter() - t0
-    if pl.status is Status.OPTIMAL:
-        pl.message = f"{pl.message} ({how})" if pl.message else how
+    """The plan of ``economy`` under ``goals``: :func:`councilplan.democracy.engine.plan_goals` with the
+    round policy, warm from ``previous`` when the LP keeps its shape, with cached labour values."""
+    pl, _ = plan_goals(goals.apply(economy), objective, previous=previous,
+                       labour_values=econ_files.labour_values_cached)
     return pl
 
 
-def aggregate(session: Session, rnd: RoundRow, economy: Economy, previous: Plan | None
-              ) -> tuple[Goals, Sequence[ProposalRow], dict[int, CouncilRow]]:
+@dataclass
+class Aggregated:
+    """A round's active proposals as rows and as domain objects, and the rule's goals of them."""
+
+    goals: Goals
+    rows: Sequence[ProposalRow]
+    councils: dict[int, CouncilRow]
+    demand: pd.Series  # the councils' total demand by good
+
+
+def aggregate(session: Session, rnd: RoundRow, economy: Economy, previous: Plan | None) -> Aggregated:
     rows = active_proposals(session, rnd.id)
     councils = {c.id: c for c in session.execute(
         select(CouncilRow).where(CouncilRow.economy_id == rnd.economy_id, CouncilRow.kind != BOARD)).scalars()}
-    rule = get_rule(rnd.rule)
-    if previous is None and not economy.is_square():  # the rule prices proposals at labour values
-        remember_labour_values(economy, econ_files.labour_values_cached(economy))
-    goals = rule.aggregate([domain_proposal(p) for p in rows if p.council_id in councils],
-                           {str(c.id): domain_council(c) for c in councils.values()}, economy, previous,
-                           votes=stored_votes(session, rnd, rows, councils))
-    return goals, rows, councils
+    if (previous is None or not previous.optimal) and not economy.is_square():
+        remember_labour_values(economy, econ_files.labour_values_cached(economy))  # the rule prices at them
+    proposals = [domain_proposal(p) for p in rows if p.council_id in councils]
+    cm = {str(c.id): domain_council(c) for c in councils.values()}
+    goals = aggregate_goals(get_rule(rnd.rule), proposals, cm, economy, previous,
+                            votes=stored_votes(session, rnd, rows, councils))
+    return Aggregated(goals, rows, councils, total_demand(proposals, cm, economy.goods.index))
 
 
 def stored_votes(session: Session, rnd: RoundRow, rows: Sequence[ProposalRow], councils: dict[int, CouncilRow]
@@ -269,27 +279,52 @@ class PreparedPlan:
     proposals: list[int]
     #: the plan bundle (docs/bundle.md); None when the solver found no primal–dual point
     bundle: bytes | None = None
+    #: the cap's ray plan (:func:`~councilplan.democracy.engine.fallback_plan`), prepared with the last
+    #: iteration's plan when neither it nor an earlier one is optimal
+    fallback: PreparedPlan | None = None
+
+
+def _prepared(rnd: RoundRow, economy: Economy, pl: Plan, goals: Goals, agg: Aggregated,
+              capacities: dict[str, float], *, fallback: bool = False) -> PreparedPlan:
+    bundle = None
+    if pl.raw:
+        meta: dict[str, Any] = {"economy": rnd.economy_id, "round": rnd.id, "iteration": rnd.iteration,
+                                "rule": rnd.rule}
+        if fallback:
+            meta["fallback"] = True
+        bundle = bundle_bytes(pl, economy, meta=meta)
+    result = result_json(pl, goals, agg.rows, agg.councils)
+    if capacities:  # what the deviation alerts changed (docs/monitoring.md)
+        result["capacity_updates"] = {p: float(c) for p, c in sorted(capacities.items())}
+    return PreparedPlan(rnd.id, rnd.iteration, pl, str(pl.status), pl.input_hash, goals_json(goals, agg.demand),
+                        result, [p.id for p in agg.rows], bundle)
+
+
+def _any_optimal(session: Session, rnd: RoundRow) -> bool:
+    return session.execute(select(PlanRow.id).where(PlanRow.round_id == rnd.id,
+                                                    PlanRow.status == Status.OPTIMAL.value).limit(1)
+                           ).first() is not None
 
 
 def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
     """Aggregate the round's active proposals and compute its plan: the slow part, done in a reading
     session so that no write lock is held while the solver runs (proposals cannot change while the
-    round is closed; :func:`record_plan` re-checks the round under its lock)."""
+    round is closed; :func:`record_plan` re-checks the round under its lock). On the last iteration
+    the cap allows, a plan that is not optimal in a round that never had one comes with the fallback."""
     eco_row = session.get(EconomyRow, rnd.economy_id)
     assert eco_row is not None
     economy, capacities = planning_capacities(session, rnd.economy_id, economy_of(eco_row))
     previous = _previous(rnd)
-    goals, rows, councils = aggregate(session, rnd, economy, previous)
-    pl = compute_plan(economy, goals, rnd.objective, previous=previous)
-    bundle = None
-    if pl.raw:
-        bundle = bundle_bytes(pl, goals.apply(economy), meta={"economy": rnd.economy_id, "round": rnd.id,
-                                                             "iteration": rnd.iteration, "rule": rnd.rule})
-    result = result_json(pl, goals, rows, councils)
-    if capacities:  # what the deviation alerts changed (docs/monitoring.md)
-        result["capacity_updates"] = {p: float(c) for p, c in sorted(capacities.items())}
-    return PreparedPlan(rnd.id, rnd.iteration, pl, str(pl.status), pl.input_hash, goals_json(goals),
-                        result, [p.id for p in rows], bundle)
+    agg = aggregate(session, rnd, economy, previous)
+    goal_economy = agg.goals.apply(economy)
+    pl, _ = plan_goals(goal_economy, rnd.objective, previous=previous,
+                       labour_values=econ_files.labour_values_cached)
+    prepared = _prepared(rnd, goal_economy, pl, agg.goals, agg, capacities)
+    if rnd.iteration + 1 >= rnd.max_iterations and not pl.optimal and not _any_optimal(session, rnd):
+        fb_goals, fb_economy, fb = fallback_plan(agg.goals, goal_economy,
+                                                 labour_values=econ_files.labour_values_cached)
+        prepared.fallback = _prepared(rnd, fb_economy, fb, fb_goals, agg, capacities, fallback=True)
+    return prepared
 
 
 def record_plan(session: Session, *, rnd: RoundRow, prepared: PreparedPlan, actor: int) -> PlanRow:
@@ -306,40 +341,36 @@ def record_plan(session: Session, *, rnd: RoundRow, prepared: PreparedPlan, acto
         _warm.move_to_end(rnd.id)
         while len(_warm) > WARM_ROUNDS:
             _warm.popitem(last=False)
-    row = PlanRow(round_id=rnd.id, iteration=rnd.iteration, status=prepared.status, objective=rnd.objective,
-                  rule=rnd.rule, input_hash=prepared.input_hash, published=False, goals=prepared.goals,
-                  result=prepared.result)
-    session.add(row)
+    row, payload = _store(session, rnd, prepared)
+    payload.update({"iteration": rnd.iteration, "proposals": prepared.proposals})
+    if prepared.fallback is not None:
+        payload["fallback"] = _store(session, rnd, prepared.fallback, fallback=True)[1]
     rnd.state = RoundPhase.PLANNED.value
-    session.flush()
-    payload: dict[str, Any] = {"iteration": rnd.iteration, "plan": row.id, "status": row.status,
-                               "input_hash": row.input_hash, "proposals": prepared.proposals,
-                               "digest": plan_digest(row.goals, row.result)}
-    if prepared.bundle is not None:
-        digest = hashlib.sha256(prepared.bundle).hexdigest()
-        session.add(PlanBundleRow(plan_id=row.id, sha256=digest, size=len(prepared.bundle), data=prepared.bundle))
-        payload["bundle"] = digest
     append_event(session, economy_id=rnd.economy_id, action="round.planned", entity="round", entity_id=rnd.id,
                  actor=actor, payload=payload)
     return row
 
 
+def _store(session: Session, rnd: RoundRow, prepared: PreparedPlan, *, fallback: bool = False
+           ) -> tuple[PlanRow, dict[str, Any]]:
+    """Add a prepared plan (and its bundle); the ``round.planned`` event's record of it."""
+    row = PlanRow(round_id=rnd.id, iteration=rnd.iteration, status=prepared.status, objective="ray" if fallback else rnd.objective,
+                  rule=rnd.rule, input_hash=prepared.input_hash, published=False, goals=prepared.goals,
+                  result=prepared.result, fallback=fallback)
+    session.add(row)
+    session.flush()
+    payload: dict[str, Any] = {"plan": row.id, "status": row.status, "input_hash": row.input_hash,
+                               "digest": plan_digest(row.goals, row.result)}
+    if prepared.bundle is not None:
+        digest = hashlib.sha256(prepared.bundle).hexdigest()
+        session.add(PlanBundleRow(plan_id=row.id, sha256=digest, size=len(prepared.bundle), data=prepared.bundle))
+        payload["bundle"] = digest
+    return row, payload
+
+
 def plan_round(session: Session, *, rnd: RoundRow, actor: int) -> PlanRow:
     """``closed → planned`` in one session: aggregate the active proposals and compute the plan."""
     return record_plan(session, rnd=rnd, prepared=prepare_plan(session, rnd=rnd), actor=actor)
-
-
-def target_change(new: dict[str, Any], old: dict[str, Any]) -> float:
-    """The largest relative change of a target amount between two goals (``goals_json`` form)."""
-    goods = set(new.get("targets", {})) | set(old.get("targets", {}))
-    worst = 0.0
-    for g in goods:
-        a = (new["targets"].get(g) or {}).get("amount") or 0.0
-        b = (old["targets"].get(g) or {}).get("amount") or 0.0
-        scale = max(abs(a), abs(b))
-        if scale > 0:
-            worst = max(worst, abs(a - b) / scale)
-    return float(worst)
 
 
 def advance_round(session: Session, *, rnd: RoundRow, actor: int, to: str,
@@ -357,14 +388,17 @@ def advance_round(session: Session, *, rnd: RoundRow, actor: int, to: str,
         if plan_row is None or plan_row.iteration != rnd.iteration:
             raise ConflictError(f"round {rnd.id} has no plan for iteration {rnd.iteration}; plan it first")
         plan_row.published = True
-        prev = session.execute(select(PlanRow).where(PlanRow.round_id == rnd.id,
+        prev = session.execute(select(PlanRow).where(PlanRow.round_id == rnd.id, PlanRow.fallback.is_(False),
                                                      PlanRow.iteration == rnd.iteration - 1)).scalar_one_or_none()
-        change = target_change(plan_row.goals, prev.goals) if prev is not None else math.inf
+        change = stored_change(plan_row.goals, prev.goals if prev is not None else None)
         payload.update({"plan": plan_row.id, "target_change": _num(change)})
-        if prev is not None and change <= rnd.tolerance and plan_row.status == Status.OPTIMAL.value:
-            state = state.finish("converged")
-        elif state.iteration + 1 >= state.max_iterations:
-            state = state.finish("cap")
+        state = finish_state(state, is_converged(plan_row.status == Status.OPTIMAL.value, change, rnd.tolerance))
+        if state.finish_reason == "cap":
+            fb = session.execute(select(PlanRow).where(PlanRow.round_id == rnd.id, PlanRow.fallback.is_(True),
+                                                       PlanRow.iteration == rnd.iteration)).scalar_one_or_none()
+            if fb is not None:
+                fb.published = True
+                payload["fallback_plan"] = fb.id
         payload["finished"], payload["finish_reason"] = state.finished, state.finish_reason
     if state.phase is RoundPhase.OPEN:
         rnd.deadline = check_deadline(deadline)
@@ -379,7 +413,9 @@ def advance_round(session: Session, *, rnd: RoundRow, actor: int, to: str,
 def round_plan(session: Session, rnd: RoundRow) -> PlanRow | None:
     """The round's current plan: the latest published one; at the cap the latest optimal one (the fallback)."""
     q = select(PlanRow).where(PlanRow.round_id == rnd.id, PlanRow.published.is_(True))
-    if rnd.finish_reason == "cap":
+    if rnd.finish_reason != "cap":
+        q = q.where(PlanRow.fallback.is_(False))
+    else:
         best = session.execute(q.where(PlanRow.status == Status.OPTIMAL.value)
                                .order_by(PlanRow.iteration.desc()).limit(1)).scalar_one_or_none()
         if best is not None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -177,10 +178,13 @@ class VoteRow(Base):
 
 
 class PlanRow(Base):
-    """The plan of one round iteration: its goals, result, prices and each proposal's cost."""
+    """The plan of one round iteration: its goals, result, prices and each proposal's cost.
+
+    ``fallback`` marks the cap's ray plan of a round none of whose iterations had an optimal plan
+    (:func:`councilplan.democracy.engine.fallback_plan`), stored beside its iteration's own plan."""
 
     __tablename__ = "plans"
-    __table_args__ = (UniqueConstraint("round_id", "iteration"),)
+    __table_args__ = (UniqueConstraint("round_id", "iteration", "fallback"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
@@ -193,6 +197,7 @@ class PlanRow(Base):
     goals: Mapped[dict[str, Any]] = mapped_column(JSON)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    fallback: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PlanBundleRow(Base):

@@ -77,7 +77,7 @@ def round_page(request: Request, round_id: int, notice: str = "") -> Response:
             proposals = s.execute(select(ProposalRow).where(ProposalRow.round_id == rnd.id)
                                   .order_by(ProposalRow.id)).scalars().all()
             plans = s.execute(select(PlanRow).where(PlanRow.round_id == rnd.id)
-                              .order_by(PlanRow.iteration)).scalars().all()
+                              .order_by(PlanRow.iteration, PlanRow.fallback)).scalars().all()
             actor: Actor = v.actor  # type: ignore[assignment]
             ballot = {int(b.proposal_id): float(b.points) for b in s.execute(select(VoteRow).where(
                 VoteRow.round_id == rnd.id, VoteRow.council_id == actor.council.id)).scalars()}
@@ -109,6 +109,7 @@ _RULES = {f"round.rule.{r}" for r in ("population-sum", "equal-shares", "cumulat
 
 def _changes(plans: list[PlanRow]) -> list[dict[str, Any]]:
     """Per good, the target of the last two iterations and the relative change (largest first)."""
+    plans = [p for p in plans if not p.fallback]
     if len(plans) < 2:
         return []
     new, old = plans[-1].goals.get("targets", {}), plans[-2].goals.get("targets", {})

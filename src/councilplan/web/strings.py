@@ -83,6 +83,7 @@ EN: dict[str, str] = {
     "round.next_deadline_help": "Proposals and ballots are refused after it.",
     "round.bad_deadline": "'{value}' is not a date and time (use YYYY-MM-DDTHH:MM, UTC)",
     "round.plans": "Plans of this round",
+    "round.fallback": "the cap's fallback: the ray plan along the last goals",
     "round.changes": "What changed since the last iteration",
     "round.no_changes": "This is the first iteration.",
     "round.close": "Close the round",

@@ -28,7 +28,7 @@ router = APIRouter(tags=["plans"])
 def list_plans(round_id: Id, session: ReadSessionDep, actor: CurrentViewer, paging: PageDep) -> Page[PlanSummary]:
     rnd = crud.get(session, RoundRow, round_id, what="round")
     can_read(actor, rnd.economy_id)
-    q = select(PlanRow).where(PlanRow.round_id == round_id).order_by(PlanRow.iteration)
+    q = select(PlanRow).where(PlanRow.round_id == round_id).order_by(PlanRow.iteration, PlanRow.fallback)
     return page_of(session, q, paging, PlanSummary)
 
 
