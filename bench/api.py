@@ -42,11 +42,10 @@ def recompute(goods: int, councils: int = 20, seed: int = 0, compare: bool = Fal
     aggregation and the warm re-plan exactly as the server's round planning does them."""
     from councilplan import example
     from councilplan.democracy import Council, CouncilKind, Proposal, ProposalKind, get_rule
-    from councilplan.democracy.costs import remember_labour_values
     from councilplan.model.synthetic import random_economy
     from councilplan.planning import plan
+    from councilplan.planning.values import cached_labour_values
     from councilplan.solvers import SolveOptions
-    from councilplan.store.economies import labour_values_cached
     from councilplan.store.planning import compute_plan
 
     t0 = time.perf_counter()
@@ -63,7 +62,7 @@ def recompute(goods: int, councils: int = 20, seed: int = 0, compare: bool = Fal
              for i, cid in enumerate(cs)]
     rule = get_rule("population-sum")
     t0 = time.perf_counter()
-    remember_labour_values(economy, labour_values_cached(economy))  # as the server does (cached by technology)
+    cached_labour_values(economy)  # as the server does (cached by technology)
     t_values = time.perf_counter() - t0
     t0 = time.perf_counter()
     goals = rule.aggregate(props, cs, economy, None)

@@ -19,7 +19,7 @@ memory (generation included, HiGHS' run after it not). Columns:
   dual simplex was at the limit); ``vs mat-vec`` is time / (iterations × one bare
   ``K x`` plus ``Kᵀ y`` scipy mat-vec pair).
 * ``leontief`` rows: a square economy with 20 inputs per good; gross output and
-  labour values to 1e-9 together (``leontief.leontief_solve``: lockstep dual BiCG,
+  labour values to 1e-9 together (``leontief.leontief_pair``: lockstep dual BiCG,
   one fused pass over ``A`` per iteration computing one ``A p`` and one ``Aᵀ p̃``;
   numba kernels loaded from their cache by a 2-good warm-up before timing);
   iterations are mat-vec products (2 × fused passes, the residual check included);
@@ -88,10 +88,10 @@ def run_leontief(n: int, seed: int) -> dict[str, object]:
     A, y, l = e.A, e.targets["amount"].to_numpy(), np.asarray(e.L.sum(axis=0)).ravel()
     gen = time.perf_counter() - t
     bare = _matvec_seconds(A, np.ones(n), repeat=3) + _matvec_seconds(A.T, np.ones(n), repeat=3)  # A.T: CSC view
-    leontief.leontief_solve(np.array([[0.5, 0.1], [0.1, 0.5]]), [1.0, 1.0], [1.0, 1.0],  # load the kernels
+    leontief.leontief_pair(np.array([[0.5, 0.1], [0.1, 0.5]]), [1.0, 1.0], [1.0, 1.0],  # load the kernels
                            kernel="numba" if leontief.HAVE_NUMBA else "scipy")
     t = time.perf_counter()
-    s = leontief.leontief_solve(A, y, l)
+    s = leontief.leontief_pair(A, y, l)
     secs = time.perf_counter() - t
     passes = s.passes or s.matvecs / 2
     return {"kind": "leontief", "n": n, "nnz": int(A.nnz), "generate_s": gen, "seconds": secs,

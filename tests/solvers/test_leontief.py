@@ -45,7 +45,7 @@ def test_unproductive_technology_is_reported(method: str) -> None:
         leontief.gross_output(A, [1.0, 1.0], method=method, maxiter=5000)  # type: ignore[arg-type]
 
 
-# --- the lockstep path: gross output and labour values together (leontief_solve)
+# --- the lockstep path: gross output and labour values together (leontief_pair)
 
 KERNELS = ["scipy", *(["numba"] if HAVE_NUMBA else [])]
 
@@ -62,7 +62,7 @@ def _direct(A: object, y: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.nda
 @pytest.mark.parametrize("threads", [1, 3])
 def test_lockstep_matches_spsolve(square: tuple, kernel: str, threads: int) -> None:  # type: ignore[type-arg]
     A, y, l = square
-    s = leontief.leontief_solve(A, y, l, kernel=kernel, threads=threads)  # type: ignore[arg-type]
+    s = leontief.leontief_pair(A, y, l, kernel=kernel, threads=threads)  # type: ignore[arg-type]
     xd, vd = _direct(A, y, l)
     assert s.method == "lockstep-bicg" and s.kernel == kernel
     assert s.x.residual <= 1e-9 and s.v.residual <= 1e-9
@@ -75,9 +75,9 @@ def test_lockstep_matches_spsolve(square: tuple, kernel: str, threads: int) -> N
 def test_numba_and_scipy_cores_agree() -> None:
     e = random_economy(3000, alt_share=0.0, labour_kinds=1, seed=5, inputs_per_good=12)
     y, l = np.linspace(0.0, 3.0, 3000), e.L.toarray().ravel()
-    a = leontief.leontief_solve(e.A, y, l, kernel="scipy")
+    a = leontief.leontief_pair(e.A, y, l, kernel="scipy")
     for threads in (1, 2, 4):
-        b = leontief.leontief_solve(e.A, y, l, kernel="numba", threads=threads)
+        b = leontief.leontief_pair(e.A, y, l, kernel="numba", threads=threads)
         assert b.threads == threads
         np.testing.assert_allclose(b.x.x, a.x.x, rtol=1e-9)
         np.testing.assert_allclose(b.v.x, a.v.x, rtol=1e-9)
@@ -88,26 +88,26 @@ def test_numba_and_scipy_cores_agree() -> None:
 def test_lockstep_unproductive_technology_is_reported(kernel: str) -> None:
     A = np.array([[0.6, 0.6], [0.6, 0.6]])  # ρ(A) = 1.2
     with pytest.raises(NotProductiveError):
-        leontief.leontief_solve(A, [1.0, 1.0], [1.0, 2.0], kernel=kernel)  # type: ignore[arg-type]
+        leontief.leontief_pair(A, [1.0, 1.0], [1.0, 2.0], kernel=kernel)  # type: ignore[arg-type]
     B = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.1, 0.0, 0.2]])  # ρ(A) = 1: I - A is singular
     with pytest.raises(NotProductiveError):
-        leontief.leontief_solve(B, [1.0, 1.0, 1.0], [1.0, 1.0, 1.0], kernel=kernel)  # type: ignore[arg-type]
+        leontief.leontief_pair(B, [1.0, 1.0, 1.0], [1.0, 1.0, 1.0], kernel=kernel)  # type: ignore[arg-type]
 
 
 def test_lockstep_zero_and_disjoint_right_hand_sides() -> None:
     A = np.array([[0.15, 0.25], [0.2, 0.05]])
-    s = leontief.leontief_solve(A, [0.0, 0.0], [0.1, 0.2])
+    s = leontief.leontief_pair(A, [0.0, 0.0], [0.1, 0.2])
     np.testing.assert_array_equal(s.x.x, [0.0, 0.0])
     np.testing.assert_allclose(s.v.x, np.array([0.135, 0.195]) / 0.7575, rtol=1e-9)
     D = np.diag([0.5, 0.25])  # y ⟂ D⁻¹ l: the dual BiCG breaks down at once, the separate solves take over
-    s = leontief.leontief_solve(D, [1.0, 0.0], [0.0, 1.0])
+    s = leontief.leontief_pair(D, [1.0, 0.0], [0.0, 1.0])
     np.testing.assert_allclose(s.x.x, [2.0, 0.0])
     np.testing.assert_allclose(s.v.x, [0.0, 4.0 / 3.0])
 
 
-def test_separate_methods_through_leontief_solve(square: tuple) -> None:  # type: ignore[type-arg]
+def test_separate_methods_through_leontief_pair(square: tuple) -> None:  # type: ignore[type-arg]
     A, y, l = square
-    s = leontief.leontief_solve(A, y, l, method="jacobi")
+    s = leontief.leontief_pair(A, y, l, method="jacobi")
     assert s.method == "jacobi" and s.passes == 0 and s.matvecs == s.x.iterations + s.v.iterations
     np.testing.assert_allclose(s.x.x, iomath.gross_output(A, y), rtol=1e-7)
 
@@ -126,7 +126,7 @@ def _productive(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @given(_productive(), st.sampled_from(KERNELS))
 def test_lockstep_solves_both_systems(case: tuple[np.ndarray, np.ndarray, np.ndarray], kernel: str) -> None:
     A, y, l = case
-    s = leontief.leontief_solve(A, y, l, kernel=kernel, threads=2)  # type: ignore[arg-type]
+    s = leontief.leontief_pair(A, y, l, kernel=kernel, threads=2)  # type: ignore[arg-type]
     M = np.eye(A.shape[0]) - A
     assert s.x.residual <= 1e-9 and s.v.residual <= 1e-9
     np.testing.assert_allclose(s.x.x, np.linalg.solve(M, y), rtol=1e-7, atol=1e-12)

@@ -31,14 +31,11 @@ if TYPE_CHECKING:
 
 def remember_labour_values(economy: Economy, values: pd.DataFrame | None) -> None:
     """Labour values of ``economy``'s technology, known to the caller: kept with the economy
-    (:attr:`Economy.derived`), so that :func:`unit_costs` without a plan skips the min-labour LP that
-    general technologies need."""
+    (:attr:`Economy.derived`, the memo :func:`~councilplan.planning.values.cached_labour_values`
+    reads first), so that :func:`unit_costs` without a plan skips the min-labour LP that general
+    technologies need."""
     if values is not None:
         economy.derived["labour_values"] = values
-
-
-def _known(economy: Economy) -> pd.DataFrame | None:
-    return economy.derived.get("labour_values")
 
 
 def unit_costs(economy: Economy, plan: Plan | None = None) -> pd.DataFrame:
@@ -55,12 +52,13 @@ def unit_costs(economy: Economy, plan: Plan | None = None) -> pd.DataFrame:
             for r, res in enumerate(economy.resources):
                 out[str(res)] = Rv[r]
     else:
-        lv = plan.labour_values if plan is not None and plan.labour_values is not None else _known(economy)
+        lv = plan.labour_values if plan is not None else None
         if lv is None:
-            from councilplan.planning.values import labour_values
+            from councilplan.planning.values import cached_labour_values, labour_values
 
-            lv = labour_values(economy)
-            remember_labour_values(economy, lv)
+            lv = cached_labour_values(economy)
+            if lv is None:
+                lv = labour_values(economy)  # raises ValuationError, which says why
         for kind in kinds:
             if kind in lv.columns:
                 out[kind] = lv[kind].to_numpy()

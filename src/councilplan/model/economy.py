@@ -63,8 +63,8 @@ class Economy:
     targets: pd.DataFrame
     meta: dict[str, str] = field(default_factory=dict)
     #: results derived from this economy's numbers that callers may keep with it (``"labour_values"``:
-    #: labour values by good, see :func:`councilplan.democracy.costs.remember_labour_values`); never
-    #: compared, and :meth:`replace` starts a new, empty one
+    #: labour values by good, see :func:`councilplan.planning.values.cached_labour_values`;
+    #: ``"technology_hash"``; ``"catalogue"``); never compared, and :meth:`replace` starts a new, empty one
     derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ build
@@ -226,9 +226,7 @@ class Economy:
         return replace(self, **changes)
 
     # ------------------------------------------------------------------ hash
-    def content_hash(self) -> str:
-        """SHA-256 of the economy's numbers and ids, independent of file format."""
-        h = hashlib.sha256()
+    def _hash_technology(self, h: Any) -> None:
         for idx in (self.goods.index, self.processes.index, self.labour_kinds, self.resources):
             h.update("\x1f".join(map(str, idx)).encode())
             h.update(b"\x1e")
@@ -237,6 +235,21 @@ class Economy:
             C.sort_indices()
             for arr in (np.asarray(C.shape), C.indptr, C.indices, C.data):
                 h.update(np.ascontiguousarray(arr).astype(np.float64).tobytes())
+
+    def technology_hash(self) -> str:
+        """SHA-256 of the ids and the matrices ``A, B, L, R`` only: what labour values depend on
+        (kept in :attr:`derived` once computed)."""
+        hit = self.derived.get("technology_hash")
+        if hit is None:
+            h = hashlib.sha256()
+            self._hash_technology(h)
+            hit = self.derived["technology_hash"] = h.hexdigest()
+        return str(hit)
+
+    def content_hash(self) -> str:
+        """SHA-256 of the economy's numbers and ids, independent of file format."""
+        h = hashlib.sha256()
+        self._hash_technology(h)
         for s in (self.labour_available, self.resource_available, self.capacity):
             h.update(s.to_numpy(dtype=float).tobytes())
         h.update(self.targets[list(TARGET_COLUMNS)].to_numpy(dtype=float).tobytes())

@@ -47,23 +47,31 @@ def _lu(A: Any) -> Any:
     return spla.splu((sp.identity(n, format="csc") - As).tocsc())
 
 
+def leontief_solve(A: Any, b: Any, *, transpose: bool = False) -> np.ndarray:
+    """The Leontief system ``(I - A) x = b``, or ``(I - A)ᵀ x = b`` with ``transpose``, by sparse LU.
+
+    ``b`` may be a vector or an (n, k) array of k right-hand sides; the result has its shape.
+    Every other kernel here is this one with a textbook right-hand side.
+    """
+    return np.asarray(_lu(A).solve(np.asarray(b, dtype=float), trans="T" if transpose else "N"))
+
+
 def gross_output(A: Any, y: Any) -> np.ndarray:
-    """Gross output for net output ``y``: solve ``(I - A) x = y``.
+    """Gross output for net output ``y``: ``x = (I - A)^{-1} y`` (``leontief_solve(A, y)``).
 
     ``y`` may be a vector or an (n, k) array of k demand vectors.
     """
-    return np.asarray(_lu(A).solve(np.asarray(y, dtype=float)))
+    return leontief_solve(A, y)
 
 
 def labour_values(A: Any, l: Any) -> np.ndarray:
-    """Labour values ``v = l (I - A)^{-1}``: solve ``(I - A)ᵀ vᵀ = lᵀ``.
+    """Labour values ``v = l (I - A)^{-1}``: ``leontief_solve(A, lᵀ, transpose=True)``.
 
     ``l`` may be a vector (one labour kind) or a (k, n) array (k kinds); the
     result has the same shape.
     """
     lv = np.asarray(l, dtype=float)
-    rhs = lv.T if lv.ndim == 2 else lv
-    v = np.asarray(_lu(A).solve(rhs, trans="T"))
+    v = leontief_solve(A, lv.T if lv.ndim == 2 else lv, transpose=True)
     return v.T if lv.ndim == 2 else v
 
 
@@ -94,7 +102,7 @@ def leontief_columns(A: Any, columns: Any = None) -> np.ndarray:
     cols = np.arange(n) if columns is None else np.asarray(columns)
     E = np.zeros((n, cols.size))
     E[cols, np.arange(cols.size)] = 1.0
-    return np.asarray(_lu(A).solve(E))
+    return leontief_solve(A, E)
 
 
 def spectral_radius(A: Any, *, tol: float = 1e-10, maxiter: int = 5000) -> float:

@@ -50,7 +50,7 @@ class Plan:
     message: str = ""
     #: computes the labour values on first use of :attr:`labour_values` (they may need
     #: a second LP, so plans that never report costs in hours never pay for them)
-    values_source: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    values_source: Callable[[], pd.DataFrame | None] | None = field(default=None, repr=False)
     _labour_values: pd.DataFrame | None = field(default=None, repr=False)
     #: the backend's raw arrays (``x``, ``row_dual``) and warm-start state (``basis``)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)

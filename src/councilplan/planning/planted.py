@@ -31,11 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
 from councilplan.model.errors import InputError
 from councilplan.model.synthetic import random_economy
+from councilplan.solvers.leontief import leontief_solve
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,6 @@ class PlantedEconomy:
         lab = -self.wages.reindex(e.labour_kinds)[np.isfinite(e.labour_available.to_numpy())]
         res = -self.rents.reindex(e.resources)[np.isfinite(e.resource_available.to_numpy())]
         return np.concatenate([self.good_prices, lab.to_numpy(dtype=float), res.to_numpy(dtype=float)])
-
-
-def _leontief_solve(A_S: sp.csr_matrix, b: np.ndarray, transpose: bool) -> np.ndarray:
-    """``(I - A_S) x = b`` (or its transpose) to a 1e-13 relative residual."""
-    from councilplan.solvers import leontief
-
-    fn = leontief.labour_values if transpose else leontief.gross_output
-    return fn(A_S, b, tol=1e-13, method="jacobi").x
 
 
 def planted_economy(
@@ -107,7 +99,7 @@ def planted_economy(
         rho[0] = rent
     cost = np.asarray(base.L.T @ (1.0 + mu)).ravel() + np.asarray(base.R.T @ rho).ravel()
     A_S = base.A[:, basic].tocsr()
-    lam = _leontief_solve(A_S, cost[basic], transpose=True)
+    lam = leontief_solve(A_S, cost[basic], transpose=True, tol=1e-13, method="jacobi").x
     z = cost - np.asarray(base.net.T @ lam).ravel()
     z[basic] = 0.0
 
@@ -122,7 +114,7 @@ def planted_economy(
 
     # 3. basic levels and limits
     rhs = t - np.asarray(base.net[:, cheap] @ x[cheap]).ravel()
-    x[basic] = _leontief_solve(A_S, rhs, transpose=False)
+    x[basic] = leontief_solve(A_S, rhs, tol=1e-13, method="jacobi").x
     capped = basic[rng.random(m) < capacity_share]
     cap[capped] = x[capped] * rng.uniform(1.1, 2.0, size=capped.size)
     lab_use = np.asarray(base.L @ x).ravel()

@@ -53,7 +53,8 @@ def plan(
     Infeasible or unbounded goals give a :class:`Plan` with that status and an
     explanation, never an exception. ``with_values`` attaches labour values
     (:func:`councilplan.planning.values.labour_values`), computed on first use of
-    ``Plan.labour_values``, so that every target's cost in hours can be reported. ``warm`` re-solves from a previous plan of the same
+    ``Plan.labour_values`` (:func:`councilplan.planning.values.cached_labour_values`; ``None``
+    where the technology has none), so that every target's cost in hours can be reported. ``warm`` re-solves from a previous plan of the same
     economy after its goals changed (a council vote): its primal-dual point, and
     for HiGHS its simplex basis.
     """
@@ -95,7 +96,7 @@ def plan(
     )
     timings["total"] = time.perf_counter() - t0
     if with_values and res.status is Status.OPTIMAL:
-        from councilplan.planning.values import labour_values
+        from councilplan.planning.values import cached_labour_values
 
-        p.values_source = lambda: labour_values(economy, solver=backend)
+        p.values_source = lambda: cached_labour_values(economy)
     return p

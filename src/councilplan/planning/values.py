@@ -1,8 +1,8 @@
 """Labour values by kind: ``v = l (I - A)^{-1}`` and its activity-analysis twin.
 
 * Square (Leontief) economies: one sparse transpose solve ``(I - A)ᵀ vₖ = lₖ``
-  per labour kind, solved as the balance ``(I - Aᵀ) vₖ = lₖ`` of ``Aᵀ``
-  (:func:`councilplan.model.iomath.gross_output`; above
+  per labour kind, solved as the Leontief system ``(I - Aᵀ) vₖ = lₖ`` of ``Aᵀ``
+  (:func:`councilplan.model.iomath.leontief_solve`; above
   ``policy.POLICY.iterative_goods`` goods the iterative Leontief path of
   :mod:`councilplan.solvers.leontief`, which never factorises).
 * Alternative techniques without joint production (every process makes one
@@ -23,10 +23,17 @@
 
 Capacities and limits are ignored: labour values describe the technology, not
 its scarcities (those are the shadow prices of a plan).
+
+**One cache.** :func:`cached_labour_values` is how every layer gets them (unit costs, a plan's
+``labour_values``, the service): kept with the economy object (``Economy.derived``) and in one
+in-process LRU by :meth:`Economy.technology_hash <councilplan.model.economy.Economy.technology_hash>`,
+so that a round's goal economies, which share the technology, compute them once.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,6 +47,7 @@ from councilplan.model.economy import Economy
 from councilplan.model.errors import InputError
 from councilplan.solvers import SolveOptions, Status, get_solver, policy
 from councilplan.solvers.base import Solver
+from councilplan.solvers.leontief import NotProductiveError
 from councilplan.solvers.substitution import group_argmin
 
 Method = Literal["auto", "policy-iteration", "lp"]
@@ -50,15 +58,16 @@ class ValuationError(InputError):
 
 
 def _values_of(At: sp.spmatrix, rhs: np.ndarray) -> np.ndarray:
-    """Values ``V`` with ``(I - A)ᵀ V = rhs``, given ``At = Aᵀ`` (so it is the balance ``(I - At) V = rhs``),
-    for ``rhs`` of shape (n,) or (k, n); LU when small, else iterative (no transposed copy either way)."""
+    """Values ``V`` with ``(I - A)ᵀ V = rhs``, given ``At = Aᵀ``: the Leontief system ``(I - At) V = rhs``
+    of ``At`` (:func:`~councilplan.model.iomath.leontief_solve`), for ``rhs`` of shape (n,) or (k, n);
+    LU when small, else iterative (no transposed copy either way)."""
     R = np.atleast_2d(rhs)
     if At.shape[0] <= policy.POLICY.iterative_goods:  # LU fills in above (10^4 goods: minutes, BiCGSTAB 0.1 s)
-        V = np.atleast_2d(iomath.gross_output(At, R.T).T)
+        V = np.atleast_2d(iomath.leontief_solve(At, R.T).T)
     else:
         from councilplan.solvers import leontief
 
-        V = np.vstack([leontief.gross_output(At, r, tol=1e-12, maxiter=2_000).x for r in R])
+        V = np.vstack([leontief.leontief_solve(At, r, tol=1e-12, maxiter=2_000).x for r in R])
     return V if rhs.ndim == 2 else V[0]
 
 
@@ -179,7 +188,15 @@ def labour_values(economy: Economy, solver: str | Solver = "highs", method: Meth
     """
     kinds = list(economy.labour_kinds)
     if economy.is_square() and method == "auto":
-        V = np.atleast_2d(_values_of(economy.A.T, economy.L.toarray()))
+        Lk = economy.L.toarray()
+        try:
+            V = np.atleast_2d(_values_of(economy.A.T, Lk))
+        except NotProductiveError as e:
+            raise ValuationError(str(e)) from e
+        if Lk.min(initial=0.0) >= 0 and V.min(initial=0.0) < -1e-9 * max(1.0, float(np.abs(V).max(initial=0.0))):
+            raise ValuationError("labour values do not exist: non-negative labour would need negative values, so "
+                                 "the technology cannot produce a surplus (ρ(A) ≥ 1; check the columns of A that "
+                                 "sum to 1 or more)")
         out = pd.DataFrame(V.T, index=economy.goods.index, columns=kinds)
         out["total"] = out[kinds].sum(axis=1)
         return out
@@ -226,3 +243,37 @@ def labour_values(economy: Economy, solver: str | Solver = "highs", method: Meth
     return out
 
 
+
+
+_lock = threading.Lock()
+_by_technology: OrderedDict[str, pd.DataFrame] = OrderedDict()
+#: technologies whose labour values the in-process cache keeps
+CACHE_SIZE = 16
+
+
+def cached_labour_values(economy: Economy) -> pd.DataFrame | None:
+    """:func:`labour_values` of ``economy`` with HiGHS (``policy.POLICY.valuation_method``), from the
+    economy's own memo, else the cache by technology hash, else computed and kept in both; ``None``
+    when they do not exist (the technology cannot produce a surplus)."""
+    hit = economy.derived.get("labour_values")
+    if hit is not None:
+        return hit
+    key = economy.technology_hash()
+    with _lock:
+        hit = _by_technology.get(key)
+        if hit is not None:
+            _by_technology.move_to_end(key)
+    if hit is None:
+        from councilplan.solvers import HighsSolver
+
+        method = policy.POLICY.valuation_method(economy.net.nnz)
+        try:
+            hit = labour_values(economy, solver=HighsSolver(method) if method else "highs")
+        except (ValuationError, RuntimeError):
+            return None
+        with _lock:
+            _by_technology[key] = hit
+            while len(_by_technology) > CACHE_SIZE:
+                _by_technology.popitem(last=False)
+    economy.derived["labour_values"] = hit
+    return hit

@@ -1,4 +1,4 @@
-"""The hot loop of the lockstep Leontief solve (:func:`councilplan.solvers.leontief.leontief_solve`).
+"""The hot loop of the lockstep Leontief solve (:func:`councilplan.solvers.leontief.leontief_pair`).
 
 Two interchangeable cores hold the state of the dual BiCG iteration (gross output
 ``x``, labour values ``v``, their residuals ``r``, ``r̃``, search directions ``p``,

@@ -83,7 +83,8 @@ class Progress:
     stage: str = "pdlp"
 
     @property
-    def kkt(self) -> float:
+    def worst(self) -> float:
+        """The largest of the three relative measures (what the certificate's tolerance bounds)."""
         return max(self.primal_residual, self.dual_residual, self.gap)
 
 
@@ -102,11 +103,13 @@ class _Measures:
     dual_objective: float
 
     @property
-    def kkt(self) -> float:
+    def kkt_norm(self) -> float:
+        """The KKT error ``‖(primal, dual, gap)‖₂`` of the relative measures (a restart metric)."""
         return math.sqrt(self.primal_residual**2 + self.dual_residual**2 + self.gap**2)
 
     @property
     def worst(self) -> float:
+        """The largest of the three relative measures (what the certificate's tolerance bounds)."""
         return max(self.primal_residual, self.dual_residual, self.gap)
 
 
@@ -351,8 +354,8 @@ class _PDHG:
 
         ``dx_``/``dy_`` are the last step and its mat-vec: three checks in a row where they are
         Farkas rays (:meth:`_Bounds.dual_ray`, :meth:`_Bounds.primal_ray`) stop the solve."""
-        if mc.kkt < best[0]:
-            best[:] = [mc.kkt, [v.copy() for v in cand]]
+        if mc.kkt_norm < best[0]:
+            best[:] = [mc.kkt_norm, [v.copy() for v in cand]]
         if self.progress is not None:
             self.progress(Progress(k, time.perf_counter() - self.t0, mc.primal_residual, mc.dual_residual,
                                    mc.gap, mc.primal_objective, restarts, eta, omega))
@@ -387,7 +390,7 @@ class _PDHG:
         k_restart = 0
         restarts = 0
         kkt_last_restart = (self.weighted_kkt([x, y, Kx, KTy], omega) if self.restart_metric == "scaled"
-                            else self.measures(x, y, Kx, KTy).kkt)
+                            else self.measures(x, y, Kx, KTy).kkt_norm)
         kkt_prev_cand = math.inf
         native = "iteration_limit"
         ray_hits = {"primal_infeasible": 0, "dual_infeasible": 0}
@@ -431,7 +434,7 @@ class _PDHG:
                 if self.restart_metric == "scaled":
                     kc, ka = self.weighted_kkt([x, y, Kx, KTy], omega), self.weighted_kkt(avg, omega)
                 else:
-                    kc, ka = m_cur.kkt, m_avg.kkt
+                    kc, ka = m_cur.kkt_norm, m_avg.kkt_norm
                 use_avg = ka < kc
                 cand, m_cand = (avg, m_avg) if use_avg else ([x, y, Kx, KTy], m_cur)
                 kkt_cand = min(ka, kc)

@@ -6,12 +6,13 @@ constraints the plan is a pair of linear systems, textbook-named as in
 
 * gross output ``(I - A) x = y`` (:func:`gross_output`),
 * labour values ``(I - A)ᵀ v = l`` (:func:`labour_values`),
-* both together: :func:`leontief_solve` (the fast path for a whole plan).
+* both together: :func:`leontief_pair` (the fast path for a whole plan);
+* either system alone: :func:`leontief_solve` ``(A, b, transpose=...)``, which the two above call.
 
 ``I - A`` is a non-singular M-matrix, so Jacobi (the Neumann series) and
 Gauss–Seidel converge for both systems. Methods:
 
-``"lockstep"`` (:func:`leontief_solve`; its ``"auto"``)
+``"lockstep"`` (:func:`leontief_pair`; its ``"auto"``)
     Jacobi-preconditioned BiCG with the labour values as the *dual* system. BiCG
     for ``M x = y`` (``M = I - A``, preconditioner ``D = diag(I - A)``) carries a
     shadow recurrence with ``Mᵀ``; started from the shadow residual ``r̃₀ = l`` its
@@ -50,7 +51,7 @@ Gauss–Seidel converge for both systems. Methods:
 For one system (:func:`gross_output`, :func:`labour_values`) ``"auto"`` is
 BiCGSTAB: it won the measurements in ``bench/firstorder.py`` (about 17
 iterations, 34 mat-vecs, at 10^6 goods against 54 Gauss–Seidel sweeps and 95
-Jacobi steps for both systems). For both, ``leontief_solve`` with ``"auto"`` is
+Jacobi steps for both systems). For both, ``leontief_pair`` with ``"auto"`` is
 the lockstep BiCG: at 10^6 goods it took 2.4–2.9 s against 6.0–7.3 s for the two
 BiCGSTAB solves in the same runs (``docs/performance.md``). All stop at a relative
 residual ``‖y - (I - A) x‖₂ / ‖y‖₂ ≤ tol`` (default 1e-9), checked with a true
@@ -219,8 +220,13 @@ def _rhs(b: Any, n: int) -> np.ndarray:
     return rhs
 
 
-def _solve(A: Any, b: Any, *, transpose: bool, tol: float, method: Method, maxiter: int,
-           x0: np.ndarray | None) -> LeontiefSolution:
+def leontief_solve(A: Any, b: Any, *, transpose: bool = False, tol: float = 1e-9, method: Method = "auto",
+                   maxiter: int = 10_000, x0: np.ndarray | None = None) -> LeontiefSolution:
+    """The Leontief system ``(I - A) x = b``, or ``(I - A)ᵀ x = b`` with ``transpose``, iteratively
+    (the iterative twin of :func:`councilplan.model.iomath.leontief_solve`), from ``x0`` if given.
+
+    Stops at ``‖b - (I - A) x‖₂ ≤ tol ‖b‖₂`` (or the transpose's), checked with a true product.
+    """
     t0 = time.perf_counter()
     M = _as_csr(A)
     n = M.shape[0]
@@ -277,19 +283,19 @@ def _solve(A: Any, b: Any, *, transpose: bool, tol: float, method: Method, maxit
 
 def gross_output(A: Any, y: Any, *, tol: float = 1e-9, method: Method = "auto", maxiter: int = 10_000,
                  x0: np.ndarray | None = None) -> LeontiefSolution:
-    """Gross output ``x`` for net output ``y``: solve ``(I - A) x = y`` iteratively."""
-    return _solve(A, y, transpose=False, tol=tol, method=method, maxiter=maxiter, x0=x0)
+    """Gross output ``x`` for net output ``y``: ``leontief_solve(A, y)``."""
+    return leontief_solve(A, y, tol=tol, method=method, maxiter=maxiter, x0=x0)
 
 
 def labour_values(A: Any, l: Any, *, tol: float = 1e-9, method: Method = "auto", maxiter: int = 10_000,
                   v0: np.ndarray | None = None) -> LeontiefSolution:
-    """Labour values ``v = l (I - A)^{-1}``: solve ``(I - A)ᵀ v = l`` iteratively (one labour kind)."""
-    return _solve(A, l, transpose=True, tol=tol, method=method, maxiter=maxiter, x0=v0)
+    """Labour values ``v = l (I - A)^{-1}`` (one labour kind): ``leontief_solve(A, l, transpose=True)``."""
+    return leontief_solve(A, l, transpose=True, tol=tol, method=method, maxiter=maxiter, x0=v0)
 
 
 @dataclass(frozen=True)
 class LeontiefPair:
-    """Gross output and labour values of one technology, solved together (:func:`leontief_solve`).
+    """Gross output and labour values of one technology, solved together (:func:`leontief_pair`).
 
     ``passes`` counts fused passes over ``A`` (each one product with ``A`` and one
     with ``Aᵀ``, the final residual check included); ``matvecs`` counts products
@@ -339,7 +345,7 @@ def _bicg_dual(core: Any, rho: float, ny: float, nl: float, tol: float, maxiter:
     return passes, ex, ev
 
 
-def leontief_solve(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method | Literal["lockstep"] = "auto",
+def leontief_pair(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method | Literal["lockstep"] = "auto",
                    kernel: Literal["auto", "numba", "scipy"] = "auto", maxiter: int = 10_000,
                    threads: int | None = None) -> LeontiefPair:
     """Gross output ``(I - A) x = y`` and labour values ``(I - A)ᵀ v = l`` together.
@@ -350,10 +356,10 @@ def leontief_solve(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method 
     default the idle cores by load average) or the scipy one (``"auto"``: numba
     when installed and ``A`` has at least 50,000 non-zeros).
     Any other ``method`` solves the two systems one after the other with
-    :func:`gross_output` and :func:`labour_values`.
+    :func:`leontief_solve`.
 
     >>> import numpy as np
-    >>> s = leontief_solve(np.array([[0.15, 0.25], [0.2, 0.05]]), [350, 1700], [0.1, 0.2])
+    >>> s = leontief_pair(np.array([[0.15, 0.25], [0.2, 0.05]]), [350, 1700], [0.1, 0.2])
     >>> s.x.x.round(6), s.v.x.round(6)
     (array([1000., 2000.]), array([0.178218, 0.257426]))
     """
@@ -390,7 +396,7 @@ def leontief_solve(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method 
     try:
         passes, ex, ev = _bicg_dual(core, rho, ny, nl, tol, maxiter)
     except _BreakdownError:  # e.g. y and l with disjoint supports: solve one after the other
-        return leontief_solve(M, rhs_y, rhs_l, tol=tol, method="bicgstab", maxiter=maxiter)
+        return leontief_pair(M, rhs_y, rhs_l, tol=tol, method="bicgstab", maxiter=maxiter)
     finally:
         if use_numba:
             nb.set_num_threads(before)

@@ -248,14 +248,16 @@ class _Method:
 
     # Leontief solves (warm from the last answer)
     def prices(self, At: sp.csr_matrix, e: np.ndarray, S: np.ndarray, v0: np.ndarray | None) -> np.ndarray:
-        """Policy evaluation: ``(B_S - A_S)ᵀ λ = e_S``, i.e. ``(I - Ãᵀ) λ = e_S / b_S``."""
+        """Policy evaluation: ``(B_S - A_S)ᵀ λ = e_S``, i.e. ``(I - Ã)ᵀ λ = e_S / b_S`` with ``At = Ãᵀ``
+        (the Leontief system of ``At``, which walks its rows without a transposed copy)."""
         self.solves += 1
-        return leontief.gross_output(At, e[S] / self.st.b[S], tol=self.tol_now, x0=v0).x
+        return leontief.leontief_solve(At, e[S] / self.st.b[S], tol=self.tol_now, x0=v0).x
 
     def quantities(self, At: sp.csr_matrix, rhs: np.ndarray, S: np.ndarray, w0: np.ndarray | None) -> np.ndarray:
-        """``(B_S - A_S) x_S = rhs``, i.e. ``(I - Ã) w = rhs``, ``x_S = w / b_S``."""
+        """``(B_S - A_S) x_S = rhs``, i.e. ``(I - Ã) w = rhs`` (the transpose system of ``At = Ãᵀ``),
+        ``x_S = w / b_S``."""
         self.solves += 1
-        return leontief.labour_values(At, rhs, tol=self.tol_now, v0=w0).x / self.st.b[S]
+        return leontief.leontief_solve(At, rhs, transpose=True, tol=self.tol_now, x0=w0).x / self.st.b[S]
 
     def value_iteration(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bellman sweeps ``λ_g ← min_j (e_j + Σ_i a_ij λ_i)/b_j`` (one mat-vec each) from ``λ = 0``

@@ -3,26 +3,21 @@
 An economy is stored as the text of its directory files (``economy.toml`` and the
 CSVs of ARCHITECTURE section 8). Loading writes them to a temporary directory and
 reads them with :func:`councilplan.model.formats.read_economy`, so a stored economy
-is validated exactly as strictly as one on disk. Loaded economies and their labour
-values are cached in memory by content hash.
+is validated exactly as strictly as one on disk. Loaded economies are cached in memory by
+content hash (their labour values by technology, in :func:`councilplan.planning.values.cached_labour_values`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from councilplan.model.economy import Economy
 from councilplan.model.errors import EconomyError, Issue
 from councilplan.model.formats import TABLES, read_economy, write_economy
-from councilplan.solvers import HighsSolver, policy
 
 ALLOWED_FILES = frozenset({"economy.toml", *(f"{t}.csv" for t in TABLES)})
 MAX_FILE_CHARS = 200_000_000
@@ -30,7 +25,6 @@ _NAME = re.compile(r"^[a-z_]+\.(csv|toml)$")
 
 _lock = threading.Lock()
 _economies: OrderedDict[str, Economy] = OrderedDict()
-_values: OrderedDict[str, pd.DataFrame] = OrderedDict()
 CACHE_SIZE = 8
 
 
@@ -83,37 +77,3 @@ def load(content_hash: str, files: dict[str, str]) -> Economy:
         while len(_economies) > CACHE_SIZE:
             _economies.popitem(last=False)
     return economy
-
-
-def technology_hash(economy: Economy) -> str:
-    """SHA-256 of ids and the matrices ``A, B, L, R`` only (labour values depend on nothing else)."""
-    h = hashlib.sha256()
-    for idx in (economy.goods.index, economy.processes.index, economy.labour_kinds, economy.resources):
-        h.update("\x1f".join(map(str, idx)).encode() + b"\x1e")
-    for M in (economy.A, economy.B, economy.L, economy.R):
-        C = M.tocsr()
-        C.sort_indices()
-        for arr in (np.asarray(C.shape), C.indptr, C.indices, C.data):
-            h.update(np.ascontiguousarray(arr).astype(np.float64).tobytes())
-    return h.hexdigest()
-
-
-def labour_values_cached(economy: Economy) -> pd.DataFrame | None:
-    """Labour values of the economy's technology (they do not depend on goals), cached; None if none exist."""
-    from councilplan.planning.values import ValuationError, labour_values
-
-    key = technology_hash(economy)
-    with _lock:
-        hit = _values.get(key)
-        if hit is not None:
-            return hit
-    try:
-        method = policy.POLICY.valuation_method(economy.net.nnz)
-        values = labour_values(economy, solver=HighsSolver(method) if method else "highs")
-    except (ValuationError, RuntimeError):
-        return None
-    with _lock:
-        _values[key] = values
-        while len(_values) > CACHE_SIZE:
-            _values.popitem(last=False)
-    return values

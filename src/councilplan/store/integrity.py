@@ -124,9 +124,9 @@ def audit_economy(session: Session, economy_id: int) -> AuditReport:
                                           "digest": rec.get("digest"), "bundle": rec.get("bundle"),
                                           "published": False}
         elif e.action == "round.published" and isinstance(p.get("plan"), int) and p["plan"] in plans:
-            for key in ("plan", "fallback_plan"):
-                if isinstance(p.get(key), int) and p[key] in plans:
-                    plans[p[key]]["published"] = True
+            for name in ("plan", "fallback_plan"):
+                if isinstance(p.get(name), int) and p[name] in plans:
+                    plans[p[name]]["published"] = True
         elif e.action in ("report.submitted", "report.corrected") and e.entity_id is not None:
             reports[e.entity_id] = {"seq": e.seq, **_fields(p, REPORT_FIELDS)}
         elif e.action.startswith("alert.") and e.entity_id is not None:

@@ -53,7 +53,6 @@ from councilplan.democracy import (
     Vote,
     get_rule,
 )
-from councilplan.democracy.costs import remember_labour_values
 from councilplan.democracy.engine import (
     aggregate_goals,
     fallback_plan,
@@ -67,6 +66,7 @@ from councilplan.democracy.rules import ballot_rules
 from councilplan.model.economy import Economy
 from councilplan.planning import Plan
 from councilplan.planning.bundle import bundle_bytes
+from councilplan.planning.values import cached_labour_values
 from councilplan.solvers import Status
 from councilplan.store import economies as econ_files
 from councilplan.store.audit import append_event, plan_digest
@@ -159,7 +159,7 @@ def stored_change(new: dict[str, Any], old: dict[str, Any] | None) -> float:
             return pd.Series({g: (r or {}).get("amount") or 0.0 for g, r in items}, dtype=float)
         return pd.Series({g: v or 0.0 for g, v in items}, dtype=float)
 
-    return goal_change(amounts(new, "targets"), amounts(old, "targets"),  # type: ignore[arg-type]
+    return goal_change(amounts(new, "targets"), amounts(old, "targets"),
                        amounts(new, "demand"), amounts(old, "demand"))
 
 
@@ -219,7 +219,7 @@ def compute_plan(
     """The plan of ``economy`` under ``goals``: :func:`councilplan.democracy.engine.plan_goals` with the
     round policy, warm from ``previous`` when the LP keeps its shape, with cached labour values."""
     pl, _ = plan_goals(goals.apply(economy), objective, previous=previous,
-                       labour_values=econ_files.labour_values_cached)
+                       labour_values=cached_labour_values)
     return pl
 
 
@@ -237,8 +237,6 @@ def aggregate(session: Session, rnd: RoundRow, economy: Economy, previous: Plan 
     rows = active_proposals(session, rnd.id)
     councils = {c.id: c for c in session.execute(
         select(CouncilRow).where(CouncilRow.economy_id == rnd.economy_id, CouncilRow.kind != BOARD)).scalars()}
-    if (previous is None or not previous.optimal) and not economy.is_square():
-        remember_labour_values(economy, econ_files.labour_values_cached(economy))  # the rule prices at them
     proposals = [domain_proposal(p) for p in rows if p.council_id in councils]
     cm = {str(c.id): domain_council(c) for c in councils.values()}
     goals = aggregate_goals(get_rule(rnd.rule), proposals, cm, economy, previous,
@@ -318,11 +316,11 @@ def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
     agg = aggregate(session, rnd, economy, previous)
     goal_economy = agg.goals.apply(economy)
     pl, _ = plan_goals(goal_economy, rnd.objective, previous=previous,
-                       labour_values=econ_files.labour_values_cached)
+                       labour_values=cached_labour_values)
     prepared = _prepared(rnd, goal_economy, pl, agg.goals, agg, capacities)
     if rnd.iteration + 1 >= rnd.max_iterations and not pl.optimal and not _any_optimal(session, rnd):
         fb_goals, fb_economy, fb = fallback_plan(agg.goals, goal_economy,
-                                                 labour_values=econ_files.labour_values_cached)
+                                                 labour_values=cached_labour_values)
         prepared.fallback = _prepared(rnd, fb_economy, fb, fb_goals, agg, capacities, fallback=True)
     return prepared
 
