@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from councilplan.model.validate import MAX_MAGNITUDE
+from councilplan.planning.schema import GoalsDoc, PlanResultDoc
 
 T = TypeVar("T")
 
@@ -297,8 +298,11 @@ class PlanSummary(Out):
 
 
 class PlanPublic(PlanSummary):
-    goals: dict[str, Any]
-    result: dict[str, Any]
+    """A round's plan: the goals its rule made of the proposals and the plan's result
+    (:mod:`councilplan.planning.schema`)."""
+
+    goals: GoalsDoc
+    result: PlanResultDoc
 
 
 class RoundAdvanced(BaseModel):

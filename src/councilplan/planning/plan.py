@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from councilplan.planning.schema import PlanSummaryDoc, plan_summary
 from councilplan.solvers.base import Certificate, LinearProgram, Status
 
 if TYPE_CHECKING:
@@ -106,28 +107,16 @@ class Plan:
         out.index.name = "good"
         return out
 
-    def summary(self) -> dict[str, Any]:
-        """The ``plan.json`` content."""
-        return {
-            "status": str(self.status),
-            "objective_name": self.objective_name,
-            "method": self.solver,
-            "objective": self.objective,
-            "scale": self.scale,
-            "certificate": self.certificate.as_dict() if self.certificate else None,
-            "input_hash": self.input_hash,
-            "timings": self.timings,
-            "iterations": self.iterations,
-            "message": self.message,
-            "explanation": self.explanation.as_dict() if self.explanation else None,
-        }
+    def summary(self) -> PlanSummaryDoc:
+        """The ``plan.json`` content (:func:`councilplan.planning.schema.plan_summary`)."""
+        return plan_summary(self)
 
     # ------------------------------------------------------------------ write
     def write(self, directory: str | Path) -> Path:
-        """Write the plan directory of ARCHITECTURE section 8."""
+        """Write the plan directory of ARCHITECTURE section 8 (``plan.json`` last, so that its timings
+        include the labour values computed for ``labour_values.csv``)."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        (d / "plan.json").write_text(json.dumps(self.summary(), indent=2, default=_json_default) + "\n")
         self.activity.rename("level").rename_axis("process").reset_index().to_csv(d / "activity.csv", index=False, float_format="%.12g")
         f = self.fulfilment()
         f[["amount", "target", "fulfilment"]].reset_index().to_csv(d / "net_output.csv", index=False, float_format="%.12g")
@@ -137,15 +126,8 @@ class Plan:
             lv.rename_axis("good").reset_index().to_csv(d / "labour_values.csv", index=False, float_format="%.12g")
         if self.explanation is not None:
             self.explanation.changes.to_csv(d / "explanation.csv", index=False, float_format="%.12g")
+        (d / "plan.json").write_text(json.dumps(self.summary(), indent=2, allow_nan=False) + "\n")
         return d
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, float) and not np.isfinite(o):
-        return None
-    return str(o)
 
 
 def assemble_prices(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray) -> pd.DataFrame:

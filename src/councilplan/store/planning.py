@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -66,6 +65,7 @@ from councilplan.democracy.rules import ballot_rules
 from councilplan.model.economy import Economy
 from councilplan.planning import Plan
 from councilplan.planning.bundle import bundle_bytes
+from councilplan.planning.schema import GoalsDoc, OutcomeRow, PlanResultDoc, finite, plan_result
 from councilplan.planning.values import cached_labour_values
 from councilplan.solvers import Status
 from councilplan.store import economies as econ_files
@@ -121,20 +121,15 @@ def economy_of(row: EconomyRow) -> Economy:
     return hit if hit is not None else econ_files.load(row.content_hash, row.files)
 
 
-# ------------------------------------------------------------------- numbers
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+# ------------------------------------------------------------------- documents
+_num = finite
 
 
-def goals_json(g: Goals, demand: pd.Series | None = None) -> dict[str, Any]:
-    """The goals as stored with a plan; ``demand`` (the councils' total demand by good, non-zero
-    entries) is what the convergence test compares between iterations."""
+def goals_json(g: Goals, demand: pd.Series | None = None) -> GoalsDoc:
+    """The goals as stored with a plan (:class:`~councilplan.planning.schema.GoalsDoc`); ``demand``
+    (the councils' total demand by good, non-zero entries) is what the convergence test compares."""
     t = g.targets
-    out = {
+    out: GoalsDoc = {
         "rule": g.rule,
         "targets": {str(i): {"amount": _num(r.amount), "weight": _num(r.weight), "floor": _num(r.floor)}
                     for i, r in zip(t.index, t.itertuples(), strict=True)},
@@ -178,9 +173,9 @@ def _proposal_costs(p: ProposalRow, council: CouncilRow | None, pl: Plan) -> tup
 
 
 def result_json(pl: Plan, goals: Goals, proposals: Sequence[ProposalRow],
-                councils: dict[int, CouncilRow]) -> dict[str, Any]:
-    f = pl.fulfilment() if pl.optimal else None
-    outcomes = []
+                councils: dict[int, CouncilRow]) -> PlanResultDoc:
+    """The stored result of a round's plan (:class:`~councilplan.planning.schema.PlanResultDoc`)."""
+    outcomes: list[OutcomeRow] = []
     for p in proposals:
         o = goals.outcome(str(p.id))
         hours, shadow = _proposal_costs(p, councils.get(p.council_id), pl) if pl.optimal else (None, None)
@@ -193,23 +188,7 @@ def result_json(pl: Plan, goals: Goals, proposals: Sequence[ProposalRow],
             "cost_hours": hours, "cost_shadow": shadow, "price": _num(o.price) if o is not None else None,
             "reason": o.reason if o is not None else "",
         })
-    return {
-        "status": str(pl.status), "objective": pl.objective, "objective_name": pl.objective_name,
-        "scale": _num(pl.scale), "solver": pl.solver, "message": pl.message, "iterations": pl.iterations,
-        "certificate": pl.certificate.as_dict() if pl.certificate else None,
-        "timings": {k: float(v) for k, v in pl.timings.items()},
-        "net_output": ([{"good": str(g), "amount": _num(r.amount), "target": _num(r.target),
-                         "floor": _num(r.floor), "fulfilment": _num(r.fulfilment)}
-                        for g, r in zip(f.index, f.itertuples(), strict=True)] if f is not None else []),
-        "prices": [{"kind": str(r.kind), "id": str(r.id), "shadow_price": _num(r.shadow_price)}
-                   for r in pl.prices.itertuples()],
-        "binding": [{"kind": str(r.kind), "id": str(r.id), "shadow_price": _num(r.shadow_price)}
-                    for r in pl.binding().itertuples()] if pl.optimal else [],
-        "labour_values": ({str(g): _num(v) for g, v in pl.labour_values["total"].items()}
-                          if pl.labour_values is not None else {}),
-        "explanation": pl.explanation.as_dict() if pl.explanation is not None else None,
-        "outcomes": outcomes,
-    }
+    return plan_result(pl, outcomes)
 
 
 # ------------------------------------------------------------------ planning
@@ -272,8 +251,8 @@ class PreparedPlan:
     plan: Plan
     status: str
     input_hash: str
-    goals: dict[str, Any]
-    result: dict[str, Any]
+    goals: GoalsDoc
+    result: PlanResultDoc
     proposals: list[int]
     #: the plan bundle (docs/bundle.md); None when the solver found no primal–dual point
     bundle: bytes | None = None
