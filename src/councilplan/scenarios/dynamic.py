@@ -24,6 +24,7 @@ A :class:`DynamicEconomy` is a static :class:`~councilplan.model.economy.Economy
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -164,6 +165,20 @@ class DynamicEconomy:
         cap = normalise_capital(capital)
         surv = self.survival.reindex(cap.index).fillna(1.0)
         return replace(self, capital=cap, survival=surv)
+
+    def content_hash(self) -> str:
+        """SHA-256 of everything a plan of this economy depends on: the static economy's
+        :meth:`~councilplan.model.economy.Economy.content_hash`, the number of periods, and every
+        per-period and capital table (labels, columns and values, whatever their file format)."""
+        h = hashlib.sha256(self.base.content_hash().encode())
+        h.update(str(int(self.periods)).encode() + b"\x1e")
+        for name in ("lag", "capital", "inventory", "labour", "resources", "capacity", "target", "floor",
+                     "supply", "survival", "transfers", "transfer_costs", "totals"):
+            frame = getattr(self, name)
+            frame = frame.to_frame() if isinstance(frame, pd.Series) else frame
+            h.update(name.encode() + b"\x1f" + "\x1f".join(map(str, frame.columns)).encode() + b"\x1e")
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        return h.hexdigest()
 
     def check(self) -> None:
         """Raise :class:`EconomyError` listing every inconsistency of the dynamic parts."""

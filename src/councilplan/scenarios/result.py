@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from councilplan.planning.explain import Explanation, explain_infeasible, explain_unbounded
+from councilplan.planning.solve import hashed_options
 from councilplan.scenarios.dynamic import DynamicEconomy, DynamicObjective, build_dynamic_problem
 from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Block, Certificate, LinearProgram, Solver
@@ -64,6 +66,8 @@ class DynamicPlan:
     explanation: Explanation | None = None
     message: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    #: SHA-256 of the exact inputs (:func:`dynamic_input_hash`), as a static plan's ``input_hash``
+    input_hash: str = ""
 
     @property
     def optimal(self) -> bool:
@@ -88,6 +92,7 @@ class DynamicPlan:
             "certificate": self.certificate.as_dict() if self.certificate else None,
             "timings": self.timings, "iterations": self.iterations, "message": self.message,
             "explanation": self.explanation.as_dict() if self.explanation else None, "meta": self.meta,
+            "input_hash": self.input_hash,
         }
 
     def write(self, directory: str | Path) -> Path:
@@ -146,6 +151,19 @@ def capacity_limit(de: DynamicEconomy, stock: pd.DataFrame) -> pd.DataFrame:
         by_proc = pd.DataFrame(ratio, index=de.capital["process"].to_numpy(), columns=cap.columns).groupby(level=0).min()
         cap.loc[by_proc.index] = np.minimum(cap.loc[by_proc.index].to_numpy(), by_proc.to_numpy())
     return cap
+
+
+def dynamic_input_hash(de: DynamicEconomy, objective: DynamicObjective, solver: str, options: SolveOptions, *,
+                       fix_slack: bool = False) -> str:
+    """SHA-256 of a dynamic plan's exact inputs: ``sha256(de.content_hash() ‖ JSON of the objective,
+    solver, tol, extra options and fix_slack)`` — the static contract of
+    :func:`councilplan.planning.solve.input_hash` with the dynamic economy and objective."""
+    h = hashlib.sha256(de.content_hash().encode())
+    spec = {"kind": objective.kind, "period_weights": objective.period_weights, "sense": objective.sense,
+            "terms": [str(t) for t in objective.terms]}
+    h.update(json.dumps({"objective": spec, "solver": solver, **hashed_options(options), "fix_slack": fix_slack},
+                        sort_keys=True).encode())
+    return h.hexdigest()
 
 
 def plan_dynamic(
@@ -220,4 +238,5 @@ def plan_dynamic(
         meta={"name": de.name, "periods": T, "period_names": list(de.meta.get("period_names", [])),
               "period_label": str(de.meta.get("period_label", "period"))}
         | ({"evacuation": de.meta["evacuation"]} if "evacuation" in de.meta else {}),
+        input_hash=dynamic_input_hash(de, obj, backend.name, opts, fix_slack=fix_slack),
     )
