@@ -30,7 +30,7 @@ import pandas as pd
 from councilplan.model.synthetic import random_economy
 from councilplan.scenarios import DynamicEconomy, build_dynamic_problem
 from councilplan.scenarios.blocks import BlockSolver
-from councilplan.scenarios.dynamic import slack_stocks
+from councilplan.scenarios.dynamic_problem import slack_stocks
 from councilplan.solvers import SolveOptions, available_solvers, get_solver
 from councilplan.solvers.base import LinearProgram, Solver
 

@@ -11,7 +11,7 @@ import pytest
 
 from councilplan.scenarios import build_dynamic_problem, plan_dynamic
 from councilplan.scenarios.blocks import BlockSolver, split_lp
-from councilplan.scenarios.dynamic import guaranteed_stock, level_bounds, slack_stocks
+from councilplan.scenarios.dynamic_problem import guaranteed_stock, level_bounds, slack_stocks
 from councilplan.scenarios.runner import find_scenario
 from councilplan.scenarios.shocks import read_scenario
 from councilplan.solvers import SolveOptions, get_solver

@@ -13,7 +13,7 @@ import pytest
 
 from councilplan.model.errors import SourceTableError
 from councilplan.scenarios import plan_dynamic, read_cockshott
-from councilplan.scenarios.dynamic import build_dynamic_problem
+from councilplan.scenarios.dynamic_problem import build_dynamic_problem
 
 pytestmark = pytest.mark.shared_data
 

@@ -78,3 +78,15 @@ def test_the_openapi_schema_types_a_plan() -> None:
     assert "capacity_updates" not in result["required"]
     assert defs["NetOutputRow"]["properties"]["fulfilment"]["anyOf"] == [{"type": "number"}, {"type": "null"}]
     assert "demand" in defs["GoalsDoc"]["properties"] and "demand" not in defs["GoalsDoc"]["required"]
+
+
+def test_a_dynamic_plan_json_has_the_same_head(tmp_path: Path) -> None:
+    from councilplan.planning.schema import DynamicSummaryDoc
+    from councilplan.scenarios.dynamic import DynamicEconomy
+    from councilplan.scenarios.result import plan_dynamic
+
+    p = plan_dynamic(DynamicEconomy.from_static(cp.example("kantorovich"), 2), "sum-ray")
+    written = json.loads((p.write(tmp_path / "dyn") / "plan.json").read_text())
+    pydantic.TypeAdapter(DynamicSummaryDoc).validate_python(written)
+    assert set(PlanHead.__annotations__) <= set(written)
+    assert set(written["scale"]) == {"1", "2"} and written["input_hash"] == p.input_hash

@@ -9,7 +9,8 @@ timings, iterations, message, explanation), built once by :func:`plan_head`:
 * :class:`PlanResultDoc` (the service's ``plans.result``, ``GET /plans/{id}``) adds the backend as
   ``solver`` and the plan's tables as rows: net output and fulfilment, every price, what binds, labour
   values, and each proposal's outcome;
-* :class:`GoalsDoc` is what a round's rule made of the proposals, stored beside the result.
+* :class:`GoalsDoc` is what a round's rule made of the proposals, stored beside the result;
+* :class:`DynamicSummaryDoc` is a multi-period plan's ``plan.json``: the same head, one scale per period.
 
 The documents are ``TypedDict`` s, so that the engine needs no validation library; the service's
 Pydantic schema (:mod:`councilplan.api.schemas`) uses the same classes for its OpenAPI description and
@@ -19,7 +20,7 @@ its responses. Numbers are JSON numbers or ``null`` (:func:`finite`: NaN and ±i
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, NotRequired
+from typing import TYPE_CHECKING, Any, NotRequired, Protocol
 
 from typing_extensions import TypedDict
 
@@ -156,7 +157,38 @@ class GoalsDoc(TypedDict):
     demand: NotRequired[dict[str, float | None]]
 
 
-def explanation_doc(plan: Plan) -> ExplanationDoc | None:
+class DynamicSummaryDoc(TypedDict):
+    """``plan.json`` of a multi-period plan: the head with one scale per period (``{"1": s_1, …}``,
+    a ``ray`` plan repeats its one scale), the backend, the input hash and the scenario's meta."""
+
+    status: str
+    objective_name: str
+    objective: float | None
+    scale: dict[str, float | None] | None
+    certificate: CertificateDoc | None
+    timings: dict[str, float]
+    iterations: int
+    message: str
+    explanation: ExplanationDoc | None
+    method: str
+    input_hash: str
+    meta: dict[str, Any]
+
+
+class _Planned(Protocol):
+    """What a head is read from: a :class:`~councilplan.planning.plan.Plan` or a multi-period plan."""
+
+    status: Any
+    objective_name: str
+    objective: float | None
+    certificate: Any
+    timings: dict[str, float]
+    iterations: int
+    message: str
+    explanation: Any
+
+
+def explanation_doc(plan: _Planned) -> ExplanationDoc | None:
     e = plan.explanation
     if e is None:
         return None
@@ -169,10 +201,13 @@ def explanation_doc(plan: Plan) -> ExplanationDoc | None:
 
 def plan_head(plan: Plan) -> PlanHead:
     """The head of every document of ``plan``."""
+    return {**_head(plan), "scale": finite(plan.scale)}  # type: ignore[typeddict-item]
+
+
+def _head(plan: _Planned) -> dict[str, Any]:
     c = plan.certificate
     return {
         "status": str(plan.status), "objective_name": plan.objective_name, "objective": finite(plan.objective),
-        "scale": finite(plan.scale),
         "certificate": None if c is None else {
             "primal_residual": float(c.primal_residual), "dual_residual": float(c.dual_residual),
             "gap": float(c.gap), "primal_objective": float(c.primal_objective),
@@ -180,6 +215,13 @@ def plan_head(plan: Plan) -> PlanHead:
         "timings": {k: float(v) for k, v in plan.timings.items()}, "iterations": int(plan.iterations),
         "message": plan.message, "explanation": explanation_doc(plan),
     }
+
+
+def dynamic_summary(plan: Any) -> DynamicSummaryDoc:
+    """``plan.json`` of a :class:`~councilplan.scenarios.result.DynamicPlan`."""
+    scale = None if plan.scale is None else {str(k): finite(v) for k, v in plan.scale.items()}
+    return {**_head(plan), "scale": scale, "method": plan.solver,  # type: ignore[typeddict-item]
+            "input_hash": plan.input_hash, "meta": dict(plan.meta)}
 
 
 def plan_summary(plan: Plan) -> PlanSummaryDoc:

@@ -10,12 +10,8 @@
 """
 
 from councilplan.scenarios.cockshott import read_cockshott
-from councilplan.scenarios.dynamic import (
-    DynamicEconomy,
-    DynamicObjective,
-    Term,
-    build_dynamic_problem,
-)
+from councilplan.scenarios.dynamic import DynamicEconomy, DynamicObjective, Term
+from councilplan.scenarios.dynamic_problem import build_dynamic_problem
 from councilplan.scenarios.result import DynamicPlan, plan_dynamic
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Solve an LP block by block: fixed columns substituted, independent blocks solved apart.
 
 A multi-period plan whose periods are linked only through capital that never binds
-(see :func:`~councilplan.scenarios.dynamic.slack_stocks`, which fixes such stocks) falls
+(see :func:`~councilplan.scenarios.dynamic_problem.slack_stocks`, which fixes such stocks) falls
 apart into one LP per period. :class:`BlockSolver` finds the blocks as the connected
 components of the rows and the non-fixed columns of ``K``, solves each with an inner
 backend, and returns the whole LP's primal and row duals; :meth:`Solver.solve` then

@@ -24,7 +24,7 @@ His LP, for years ``t = 1..T``, products ``i`` and industries ``j``:
 * ``0 ≤ consumption[i,t] ≤ output[i,t] - Σ_j acc[j,i,t] - Σ_j flow[j,i,t]``;
 * ``max Σ_t s_t`` with ``s_t ≤ consumption[i,t] / target[i,t]`` for each target > 0.
 
-That is exactly :func:`~councilplan.scenarios.dynamic.build_dynamic_problem` with
+That is exactly :func:`~councilplan.scenarios.dynamic_problem.build_dynamic_problem` with
 the ``sum-ray`` objective on the economy built here: Leontief technology,
 one capital stock per non-zero ``cap`` entry (gestation 1), no inventories, no
 production lag.

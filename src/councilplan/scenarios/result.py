@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from councilplan.planning.explain import Explanation, explain_infeasible, explain_unbounded
+from councilplan.planning.schema import DynamicSummaryDoc, dynamic_summary
 from councilplan.planning.solve import hashed_options
-from councilplan.scenarios.dynamic import DynamicEconomy, DynamicObjective, build_dynamic_problem
+from councilplan.scenarios.dynamic import DynamicEconomy, DynamicObjective
+from councilplan.scenarios.dynamic_problem import build_dynamic_problem
 from councilplan.solvers import SolveOptions, Status, get_solver
 from councilplan.solvers.base import Block, Certificate, LinearProgram, Solver
 
@@ -84,16 +86,9 @@ class DynamicPlan:
         sel = self.prices[self.prices["kind"] == kind]
         return sel.pivot_table(index="id", columns="period", values="shadow_price", aggfunc="sum", sort=False)
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "status": str(self.status), "objective_name": self.objective_name, "method": self.solver,
-            "objective": self.objective,
-            "scale": None if self.scale is None else {str(k): float(v) for k, v in self.scale.items()},
-            "certificate": self.certificate.as_dict() if self.certificate else None,
-            "timings": self.timings, "iterations": self.iterations, "message": self.message,
-            "explanation": self.explanation.as_dict() if self.explanation else None, "meta": self.meta,
-            "input_hash": self.input_hash,
-        }
+    def summary(self) -> DynamicSummaryDoc:
+        """The ``plan.json`` content (:func:`councilplan.planning.schema.dynamic_summary`)."""
+        return dynamic_summary(self)
 
     def write(self, directory: str | Path) -> Path:
         """Write ``plan.json`` and one long CSV per quantity (``id,period,value``)."""
@@ -178,7 +173,7 @@ def plan_dynamic(
 
     Infeasible or unbounded plans are a status with an explanation, never an exception.
     ``fix_slack`` fixes capital that can never bind (same optimum; see
-    :func:`~councilplan.scenarios.dynamic.slack_stocks`), so that
+    :func:`~councilplan.scenarios.dynamic_problem.slack_stocks`), so that
     :class:`~councilplan.scenarios.blocks.BlockSolver` can split the periods.
     """
     obj = DynamicObjective.of(objective)

@@ -1,0 +1,42 @@
+"""The static plan is the dynamic plan with one period: both LPs come from the one builder
+(:mod:`councilplan.planning.builder`), and their optima agree for the ray and least labour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import councilplan as cp
+from councilplan.model.synthetic import random_economy
+from councilplan.scenarios.dynamic import DynamicEconomy
+from councilplan.scenarios.result import plan_dynamic
+
+economies = st.builds(
+    random_economy, st.integers(3, 40), seed=st.integers(0, 10_000), alt_share=st.sampled_from([0.0, 0.3]),
+    resources=st.integers(0, 2), capacity_share=st.sampled_from([0.0, 0.2]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(e=economies)
+def test_one_period_ray_is_the_static_ray(e: cp.Economy) -> None:
+    static = cp.plan(e, "ray", with_values=False)
+    dynamic = plan_dynamic(DynamicEconomy.from_static(e, 1), "ray")
+    assert dynamic.status == static.status
+    if static.optimal:
+        assert dynamic.objective == pytest.approx(static.scale, rel=1e-7, abs=1e-9)
+        np.testing.assert_allclose(dynamic.net_output[1].to_numpy(), static.net_output.to_numpy(),
+                                   rtol=1e-6, atol=1e-6 * max(1.0, float(np.abs(static.net_output).max())))
+
+
+@settings(max_examples=25, deadline=None)
+@given(e=economies)
+def test_one_period_least_labour_is_the_static_least_labour(e: cp.Economy) -> None:
+    static = cp.plan(e, "min-labour", with_values=False)
+    need = np.maximum(e.targets["amount"], e.targets["floor"])  # what static least labour must make
+    one = DynamicEconomy.from_static(e.with_targets(e.targets.assign(floor=need)), 1)
+    dynamic = plan_dynamic(one, {"kind": "linear", "terms": ["labour"], "sense": "min"})
+    assert dynamic.status == static.status
+    if static.optimal:
+        assert dynamic.objective == pytest.approx(static.objective, rel=1e-7, abs=1e-9)
