@@ -14,6 +14,7 @@ import councilplan as cp
 from councilplan.democracy import Council, Proposal, RoundState
 from councilplan.democracy.rounds import RoundResult, revise_towards_costs, run_round
 from councilplan.model.formats import read_economy, write_economy
+from councilplan.store import planning
 from councilplan.store.db import Database
 from councilplan.store.economies import files_of_directory
 from councilplan.store.integrity import audit_economy
@@ -21,10 +22,11 @@ from councilplan.store.integrity import audit_economy
 POPULATIONS = (900.0, 400.0, 250.0)
 
 
-def _world(api: Api, economy_dir: Path, rule: str, **round_kw: Any
+def _world(api: Api, economy_dir: Path, rule: str, *, priorities: bool = False, **round_kw: Any
            ) -> tuple[World, int, dict[str, str], list[Proposal], list[Council]]:
     """The economy of ``economy_dir`` served, three consumer councils, one proposal each (greedy on
-    every good), and the same councils and proposals as domain objects with the served ids."""
+    every good, or ``priorities``: points on eight goods), and the same councils and proposals as
+    domain objects with the served ids."""
     d = api.ok("POST", "/economies", json={"files": files_of_directory(economy_dir), "name": "engine"})
     w = World(api=api, economy=d["economy"]["id"], admin=d["token"], board=d["board"]["id"])
     economy = read_economy(economy_dir)
@@ -40,9 +42,12 @@ def _world(api: Api, economy_dir: Path, rule: str, **round_kw: Any
     for i, c in enumerate(councils):
         token = w.member(f"c{i}", "delegate")[1]
         want = {g: float(economy.targets.loc[g, "amount"] / total * rng.uniform(0.9, 1.6)) for g in goods}
-        pid = str(api.ok("POST", f"/rounds/{rid}/proposals", token, json={"goods": want})["id"])
+        body: dict[str, Any] = ({"priorities": {g: float(rng.integers(1, 10)) for g in goods[:8]}} if priorities
+                                else {"goods": want})
+        pid = str(api.ok("POST", f"/rounds/{rid}/proposals", token, json=body)["id"])
         tokens[pid] = token
-        proposals.append(Proposal(pid, c.id, "consumer", goods=want))
+        proposals.append(Proposal(pid, c.id, "consumer", goods=body.get("goods", {}),
+                                  priorities=body.get("priorities", {})))
     return w, rid, tokens, proposals, councils
 
 
@@ -58,15 +63,20 @@ def _simulate(economy_dir: Path, councils: list[Council], proposals: list[Propos
     return run_round(read_economy(economy_dir), councils, proposals, state=state, policy=policy), seen
 
 
-def _serve(api: Api, w: World, rid: int, tokens: dict[str, str], iterations: list[list[Proposal]]
-           ) -> list[dict[str, Any]]:
-    """Drive the served round with the simulation's proposals of each iteration; its plans in order."""
+def _serve(api: Api, w: World, rid: int, tokens: dict[str, str], iterations: list[list[Proposal]], *,
+           restart: bool = False) -> list[dict[str, Any]]:
+    """Drive the served round with the simulation's proposals of each iteration; its plans in order.
+    ``restart``: the server forgets the round's previous plan before each iteration (as a restart does)."""
     plans = []
     for k, props in enumerate(iterations):
+        if restart:
+            with planning._lock:
+                planning._warm.pop(rid, None)
         if k > 0:
             api.ok("POST", f"/rounds/{rid}/reopen", w.admin)
             for p in props:
-                api.ok("PUT", f"/proposals/{p.id}", tokens[p.id], json={"goods": dict(p.goods)})
+                body = {"goods": dict(p.goods)} if p.goods else {"priorities": dict(p.priorities)}
+                api.ok("PUT", f"/proposals/{p.id}", tokens[p.id], json=body)
         api.ok("POST", f"/rounds/{rid}/close", w.admin)
         planned = api.ok("POST", f"/rounds/{rid}/plan", w.admin)
         published = api.ok("POST", f"/rounds/{rid}/publish", w.admin)
@@ -133,3 +143,20 @@ def test_the_cap_publishes_the_same_fallback_when_no_iteration_is_optimal(api: A
         report = audit_economy(session, w.economy)
     assert report.ok, [str(f) for f in report.findings]
     assert report.bundles >= 1  # the fallback's bundle, checked by the standalone verifier
+
+
+def test_a_restart_between_iterations_does_not_change_the_round(api: Api, tmp_path: Path) -> None:
+    """The served round replans its previous iteration from the stored goals when the process lost it,
+    so a rule that prices proposals at the previous plan (albert-hahnel: Cobb–Douglas demands from
+    priority points at the ray plan's shadow prices) gets the same prices."""
+    d = write_economy(cp.example("germany-1995"), tmp_path / "eco")
+    kw: dict[str, Any] = {"objective": "ray", "max_iterations": 6, "tolerance": 1e-3}
+    w, rid, tokens, proposals, councils = _world(api, d, "albert-hahnel", priorities=True, **kw)
+    sim, iterations = _simulate(d, councils, proposals, RoundState("sim", rule="albert-hahnel", **kw))
+    assert sim.iterations >= 2
+    served = _serve(api, w, rid, tokens, iterations[: sim.iterations], restart=True)
+    assert len(served) == sim.iterations
+    for s, h in zip(served, sim.history, strict=True):
+        _same_plan(s, h)
+    rnd = api.ok("GET", f"/rounds/{rid}", w.admin)
+    assert rnd["finish_reason"] == sim.state.finish_reason and rnd["iteration"] == sim.state.iteration

@@ -144,6 +144,23 @@ def goals_json(g: Goals, demand: pd.Series | None = None) -> GoalsDoc:
     return out
 
 
+def goals_from_json(doc: dict[str, Any]) -> Goals:
+    """The :class:`~councilplan.democracy.Goals` of stored goals (``goals_json`` form), as far as
+    planning needs them: targets, offered capacities and hours, technique changes, notes."""
+    t = doc.get("targets", {})
+    targets = pd.DataFrame({c: [float((r or {}).get(c) or (1.0 if c == "weight" else 0.0)) for r in t.values()]
+                            for c in ("amount", "weight", "floor")}, index=pd.Index(list(t), dtype=object))
+
+    def series(d: dict[str, float | None]) -> pd.Series | None:
+        return pd.Series({k: float(v) for k, v in d.items() if v is not None}, dtype=float) if d else None
+
+    techniques = tuple(TechniqueChange(process=c["process"], table=c["table"], item=c["item"],
+                                       amount=float(c["amount"]), justification=c["justification"])
+                       for c in doc.get("techniques", ()))
+    return Goals(targets=targets, rule=str(doc.get("rule", "")), capacity=series(doc.get("capacity", {})),
+                 labour=series(doc.get("labour", {})), techniques=techniques, notes=tuple(doc.get("notes", ())))
+
+
 def stored_change(new: dict[str, Any], old: dict[str, Any] | None) -> float:
     """:func:`~councilplan.democracy.engine.goal_change` of two stored goals (``goals_json`` form)."""
     def amounts(goals: dict[str, Any] | None, key: str) -> pd.Series | None:
@@ -236,10 +253,23 @@ def stored_votes(session: Session, rnd: RoundRow, rows: Sequence[ProposalRow], c
             for v in round_votes(session, rnd.id) if v.proposal_id in active and v.council_id in voters]
 
 
-def _previous(rnd: RoundRow) -> Plan | None:
+def _previous(session: Session, rnd: RoundRow, economy: Economy) -> Plan | None:
+    """The round's previous plan: from this process's memory, else (after a restart) planned again
+    from the previous iteration's stored goals when that plan was optimal, so that the warm start and
+    the rule's prices do not depend on whether the server was restarted in between."""
     with _lock:
         hit = _warm.get(rnd.id)
-    return hit[1] if hit is not None and hit[0] < rnd.iteration + 1 else None
+    if hit is not None and hit[0] < rnd.iteration + 1:
+        return hit[1]
+    if rnd.iteration == 0:
+        return None
+    row = session.execute(select(PlanRow).where(PlanRow.round_id == rnd.id, PlanRow.fallback.is_(False),
+                                                PlanRow.iteration == rnd.iteration - 1)).scalar_one_or_none()
+    if row is None or row.status != Status.OPTIMAL.value:
+        return None
+    pl, _ = plan_goals(goals_from_json(row.goals).apply(economy), rnd.objective,
+                       labour_values=cached_labour_values)
+    return pl if pl.optimal else None
 
 
 @dataclass
@@ -291,7 +321,7 @@ def prepare_plan(session: Session, *, rnd: RoundRow) -> PreparedPlan:
     eco_row = session.get(EconomyRow, rnd.economy_id)
     assert eco_row is not None
     economy, capacities = planning_capacities(session, rnd.economy_id, economy_of(eco_row))
-    previous = _previous(rnd)
+    previous = _previous(session, rnd, economy)
     agg = aggregate(session, rnd, economy, previous)
     goal_economy = agg.goals.apply(economy)
     pl, _ = plan_goals(goal_economy, rnd.objective, previous=previous,
