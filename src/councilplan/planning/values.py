@@ -48,7 +48,7 @@ from councilplan.model.errors import InputError
 from councilplan.solvers import SolveOptions, Status, get_solver, policy
 from councilplan.solvers.base import Solver
 from councilplan.solvers.leontief import NotProductiveError
-from councilplan.solvers.substitution import group_argmin
+from councilplan.solvers.substitution import group_argmin, policy_improvement
 
 Method = Literal["auto", "policy-iteration", "lp"]
 
@@ -167,11 +167,10 @@ def _policy_iteration(A: sp.spmatrix, good: np.ndarray, b: np.ndarray, l: np.nda
             continue
         v = vS
         c = cost(v)
-        best = cheapest(c)
-        better = c[best] < c[S] - rtol * (1.0 + np.abs(c[S]))
-        if not better.any():
+        improved = policy_improvement(c, S, order, first, c[S] - rtol * (1.0 + np.abs(c[S])))
+        if improved is None:
             break
-        S = np.where(better, best, S)
+        S = improved
     # certificate: (B - A)ᵀ v ≤ l on every process, equality on the chosen ones
     slack = c - v[good]
     if slack.min() < -1e-7 * (1.0 + float(np.abs(v).max())):

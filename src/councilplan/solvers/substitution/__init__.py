@@ -110,6 +110,7 @@ from councilplan.solvers.substitution.system import (
     _OutOfTimeError,
     group_argmin,
     input_rows,
+    policy_improvement,
     substitution_system,
 )
 from councilplan.solvers.substitution.wages import WageSearch, combine
@@ -124,6 +125,7 @@ __all__ = [
     "combine",
     "group_argmin",
     "input_rows",
+    "policy_improvement",
     "substitution_system",
 ]
 

@@ -17,6 +17,7 @@ from councilplan.solvers.substitution.system import (
     SubstitutionSystem,
     group_argmin,
     input_rows,
+    policy_improvement,
 )
 
 
@@ -117,11 +118,9 @@ class PolicyIteration:
             z = e - self.NT @ lam
             eps = max(1e-9, 10 * self.tol_now) * (float(np.abs(lam).max()) + 1e-300)
             r = z / st.b
-            r_free = np.where(F, np.inf, r)
-            best = group_argmin(r_free, st.order, st.starts)
-            better = r_free[best] < np.minimum(r[S], 0.0) - eps
-            if better.any():  # policy improvement
-                S = np.where(better, best, S)
+            improved = policy_improvement(np.where(F, np.inf, r), S, st.order, st.starts, np.minimum(r[S], 0.0) - eps)
+            if improved is not None:
+                S = improved
                 At = self.inputs[S]
                 lam = self.prices(At, e, S, lam)
                 continue

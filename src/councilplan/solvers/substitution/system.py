@@ -86,6 +86,17 @@ def group_argmin(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> n
     return order[np.minimum(first, order.size - 1)]
 
 
+def policy_improvement(r: np.ndarray, S: np.ndarray, order: np.ndarray, starts: np.ndarray,
+                       threshold: np.ndarray) -> np.ndarray | None:
+    """Howard's policy improvement, the one step every policy iteration here shares (the substitution
+    subproblem and :func:`councilplan.planning.values.nonsubstitution_values`): good ``g`` switches
+    from technique ``S_g`` to its technique of least ``r`` when that is below ``threshold_g``;
+    ``None`` when no good switches (the policy is optimal at these prices)."""
+    best = group_argmin(r, order, starts)
+    better = r[best] < threshold
+    return np.where(better, best, S) if better.any() else None
+
+
 def input_rows(N: sp.csc_matrix, b: np.ndarray) -> sp.csr_matrix:
     """Row ``j``: the inputs ``a_ij / b_j`` of column ``j`` (CSR, columns × goods), built once; the
     rows of a policy ``S`` are ``Ãᵀ`` for ``Ã = A_S B_S⁻¹`` (``B_S - A_S = (I - Ã) B_S``): a row
