@@ -118,69 +118,26 @@ class WageSearch(PolicyIteration):
             self.offer(best.x, best.lam, best.mu)
         raise NotApplicableError("the side prices did not settle (joint search)")
 
-    def search(self, B: Basis, k: int, htol: float, loose: bool = True) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
+    def search(self, B: Basis, k: int, htol: float, loose: bool = True) -> Found:
         """Bracket ``μ_k`` (others fixed) so that ``G_k x = g_k`` or ``μ_k = 0`` with ``G_k x ≤ g_k``
-        (probes at ``probe_tol`` where ``loose``, else all at ``leontief_tol``)."""
+        (probes at ``probe_tol`` where ``loose``, else all at ``leontief_tol``): widen until the two
+        ends lie on both sides of ``g_k`` (:meth:`ends`), then close the gap between them (:meth:`close`)."""
         st = self.st
-        gk = float(st.g[k])
-        Gk = st.G[k]
-
-        def measured(Bp: Basis) -> _Probe:
-            lo, hi, dlam = self.interval(Bp, k)
-            use = st.G @ Bp.x
-            # the Lagrangian of this basis as a line in μ_k: value + μ_k (use_k - g_k)
-            cost = float(st.c @ Bp.x)
-            value = cost + float(Bp.mu @ (use - st.g) - Bp.mu[k] * (use[k] - gk))
-            return _Probe(Bp, float(use[k]), lo, hi, dlam, value, cost)
-
-        def probe(muk: float, near: _Probe) -> _Probe:
-            """Solve at ``μ_k = muk`` from ``near``'s basis, its prices moved along ``∂λ/∂μ_k``."""
-            self.probes += 1
-            mu = near.basis.mu.copy()
-            mu[k] = muk
-            guess = replace(near.basis, lam=near.basis.lam + (muk - near.basis.mu[k]) * near.dlam)
-            return measured(self.subproblem(mu, guess, exact_prices=True))
-
-        def done(q: _Probe) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray]:
-            return q.basis, q.basis.x, q.basis.lam, q.basis.mu
-
-        def close_enough(a: _Probe, bb: _Probe) -> tuple[Basis, np.ndarray, np.ndarray, np.ndarray] | None:
-            """Kelley's gap: the combination of the two ends that uses exactly ``g_k`` costs
-            ``P = θ cᵀx_a + (1-θ) cᵀx_b`` (the value where the two tangent lines cross), the better
-            end's Lagrangian ``D = max φ(μ_a), φ(μ_b)`` bounds the optimum from below; within
-            ``gap_stop · tol`` (relative, as :func:`certify` measures it) that pair is returned."""
-            theta = (gk - bb.use) / (a.use - bb.use)
-            P = theta * a.cost + (1 - theta) * bb.cost
-            phi = [q.value + q.basis.mu[k] * (q.use - gk) for q in (a, bb)]
-            D = max(phi)
-            end = a if phi[0] >= phi[1] else bb
-            x = combine(theta, a.basis.x, bb.basis.x)
-            self.offer(x, end.basis.lam, end.basis.mu)
-            if self.gap_stop <= 0 or (P - D) / (1.0 + abs(P) + abs(D)) > self.gap_stop * self.tol:
-                return None
-            return end.basis, x, end.basis.lam, end.basis.mu
-
-        def tight(q: _Probe) -> _Probe:
-            """``q`` re-solved at ``leontief_tol`` (from its own basis), and every probe after it."""
-            if q.basis.tol <= self.ltol:
-                return q
-            self.tol_now = self.ltol
-            return measured(self.subproblem(q.basis.mu, q.basis))
-
-        def meets(q: _Probe, zero_ok: bool = False) -> tuple[_Probe, bool]:
-            """Whether ``q`` meets the limit (``μ_k = 0`` and slack counts where ``zero_ok``), judged
-            on its tight solution; returns that solution."""
-            while abs(q.use - gk) <= htol or (zero_ok and q.use < gk and q.basis.mu[k] == 0):
-                if q.basis.tol <= self.ltol:
-                    return q, True
-                q = tight(q)
-            return q, False
-
+        br = _Bracket(self, k, htol)
         self.tol_now = self.probe_tol if loose else self.ltol
-        cur, ok = meets(measured(B), True)
+        cur, ok = br.meets(br.measured(B), True)
         if ok:
-            return done(cur)
-        scale = float(np.abs(st.c).max()) / max(float(Gk.data.max()) if Gk.nnz else 1.0, 1e-300)
+            return _found(cur)
+        ends = self.ends(br, B, cur, scale=float(np.abs(st.c).max()) / max(
+            float(st.G[k].data.max()) if st.G[k].nnz else 1.0, 1e-300))
+        if not isinstance(ends[0], _Probe):
+            return ends
+        return self.close(br, *ends)
+
+    def ends(self, br: _Bracket, B: Basis, cur: _Probe, *, scale: float) -> Found | tuple[_Probe, _Probe]:
+        """Probes on both sides of the limit: from an overused ``cur`` raise ``μ_k`` in growing steps,
+        from a slack one lower it towards 0; a probe that meets the limit is the answer itself."""
+        gk, k = br.gk, br.k
         bb: _Probe | None
         if cur.use > gk:
             a, bb = cur, None
@@ -188,10 +145,10 @@ class WageSearch(PolicyIteration):
             for _ in range(self.max_probes):
                 if not math.isfinite(a.hi):
                     raise NotApplicableError("a limit that no price can meet")
-                q, ok = meets(probe(a.hi + step, a))
+                q, ok = br.meets(br.probe(a.hi + step, a))
                 step *= 4
                 if ok:
-                    return done(q)
+                    return _found(q)
                 if q.use < gk:
                     bb = q
                     break
@@ -201,10 +158,10 @@ class WageSearch(PolicyIteration):
             bb = cur
             step = max(0.02 * float(bb.basis.mu[k]), 1e-12)
             for _ in range(self.max_probes):
-                q, ok = meets(probe(max(bb.lo - step, 0.0), bb), True)
+                q, ok = br.meets(br.probe(max(bb.lo - step, 0.0), bb), True)
                 step *= 4
                 if ok:
-                    return done(q)
+                    return _found(q)
                 if q.use > gk:
                     a_ = q
                     break
@@ -214,31 +171,35 @@ class WageSearch(PolicyIteration):
             a = a_
         if bb is None:
             raise NotApplicableError("no price meets the limit")
-        # regula falsi on f(μ) = use(μ) - g across the gap between the two intervals; where a probe
-        # lands on the same side as the one before (a flat stretch of the staircase, where Illinois
-        # would halve), the next is Kelley's cutting plane on the concave Lagrangian φ(μ_k) instead:
-        # each basis is a tangent line of φ (slope use - g), and the lines of the two ends cross
-        # at the kink between them when no other basis lies in the gap
+        return a, bb
+
+    def close(self, br: _Bracket, a: _Probe, bb: _Probe) -> Found:
+        """Regula falsi on ``f(μ) = use(μ) - g`` across the gap between the two ends' intervals; where a
+        probe lands on the same side as the one before (a flat stretch of the staircase, where Illinois
+        would halve), the next is Kelley's cutting plane on the concave Lagrangian ``φ(μ_k)`` instead:
+        each basis is a tangent line of ``φ`` (slope ``use - g``), and the lines of the two ends cross
+        at the kink between them when no other basis lies in the gap."""
+        gk = br.gk
         fa, fb, side, kelley = a.use - gk, bb.use - gk, 0, False
         for _ in range(self.max_probes):
-            stop = close_enough(a, bb)
+            stop = br.close_enough(a, bb)
             if stop is not None:
                 return stop
             gap = (bb.lo - a.hi) / max(abs(a.hi), abs(bb.lo), 1e-300)
             if gap <= 1e-9 and max(a.basis.tol, bb.basis.tol) <= self.ltol:
-                break
+                return br.at_kink(a, bb)
             if gap <= 1e3 * self.tol_now and self.tol_now > self.ltol:
                 # as close as loose solves can tell: both ends at leontief_tol, and go on from them
-                for q in (tight(a), tight(bb)):
-                    q, ok = meets(q)
+                for q in (br.tight(a), br.tight(bb)):
+                    q, ok = br.meets(q)
                     if ok:
-                        return done(q)
+                        return _found(q)
                     if q.use > gk:
                         a = q
                     else:
                         bb = q
                 if max(a.basis.tol, bb.basis.tol) > self.ltol:  # an end changed sides: again, all tight
-                    return self.search((a if a.basis.tol <= self.ltol else bb).basis, k, htol, loose=False)
+                    return self.search((a if a.basis.tol <= self.ltol else bb).basis, br.k, br.htol, loose=False)
                 fa, fb, side = a.use - gk, bb.use - gk, 0
                 continue
             if kelley:
@@ -248,9 +209,9 @@ class WageSearch(PolicyIteration):
                 frac = fa / (fa - fb)
             frac = min(max(frac, 0.02), 0.98) if math.isfinite(frac) else 0.5
             mid = a.hi + frac * (bb.lo - a.hi)
-            q, ok = meets(probe(mid, a if mid - a.hi < bb.lo - mid else bb))
+            q, ok = br.meets(br.probe(mid, a if mid - a.hi < bb.lo - mid else bb))
             if ok:
-                return done(q)
+                return _found(q)
             if q.use > gk:
                 kelley = side == 1 and self.kelley
                 a, fa = q, q.use - gk
@@ -261,9 +222,84 @@ class WageSearch(PolicyIteration):
                 bb, fb = q, q.use - gk
                 fa = fa * 0.5 if side == -1 else fa
                 side = -1
-        else:
-            raise NotApplicableError("bracketing did not close")
-        # both bases are optimal at μ*: the combination that uses exactly g_k
+        raise NotApplicableError("bracketing did not close")
+
+
+#: what a wage search returns: the basis, and the pair ``x``, ``(λ, μ)``
+Found = tuple[Basis, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _found(q: _Probe) -> Found:
+    return q.basis, q.basis.x, q.basis.lam, q.basis.mu
+
+
+@dataclass
+class _Bracket:
+    """The probes of one side limit ``k`` (the other wages fixed) for :meth:`WageSearch.search`."""
+
+    m: WageSearch
+    k: int
+    htol: float
+
+    @property
+    def gk(self) -> float:
+        return float(self.m.st.g[self.k])
+
+    def measured(self, Bp: Basis) -> _Probe:
+        """A solved basis as a probe: its use of the limit, its interval of ``μ_k``, its Lagrangian line."""
+        st, k, gk = self.m.st, self.k, self.gk
+        lo, hi, dlam = self.m.interval(Bp, k)
+        use = st.G @ Bp.x
+        # the Lagrangian of this basis as a line in μ_k: value + μ_k (use_k - g_k)
+        cost = float(st.c @ Bp.x)
+        value = cost + float(Bp.mu @ (use - st.g) - Bp.mu[k] * (use[k] - gk))
+        return _Probe(Bp, float(use[k]), lo, hi, dlam, value, cost)
+
+    def probe(self, muk: float, near: _Probe) -> _Probe:
+        """Solve at ``μ_k = muk`` from ``near``'s basis, its prices moved along ``∂λ/∂μ_k``."""
+        self.m.probes += 1
+        mu = near.basis.mu.copy()
+        mu[self.k] = muk
+        guess = replace(near.basis, lam=near.basis.lam + (muk - near.basis.mu[self.k]) * near.dlam)
+        return self.measured(self.m.subproblem(mu, guess, exact_prices=True))
+
+    def close_enough(self, a: _Probe, bb: _Probe) -> Found | None:
+        """Kelley's gap: the combination of the two ends that uses exactly ``g_k`` costs
+        ``P = θ cᵀx_a + (1-θ) cᵀx_b`` (the value where the two tangent lines cross), the better
+        end's Lagrangian ``D = max φ(μ_a), φ(μ_b)`` bounds the optimum from below; within
+        ``gap_stop · tol`` (relative, as :func:`certify` measures it) that pair is returned."""
+        m, k, gk = self.m, self.k, self.gk
+        theta = (gk - bb.use) / (a.use - bb.use)
+        P = theta * a.cost + (1 - theta) * bb.cost
+        phi = [q.value + q.basis.mu[k] * (q.use - gk) for q in (a, bb)]
+        D = max(phi)
+        end = a if phi[0] >= phi[1] else bb
+        x = combine(theta, a.basis.x, bb.basis.x)
+        m.offer(x, end.basis.lam, end.basis.mu)
+        if m.gap_stop <= 0 or (P - D) / (1.0 + abs(P) + abs(D)) > m.gap_stop * m.tol:
+            return None
+        return end.basis, x, end.basis.lam, end.basis.mu
+
+    def tight(self, q: _Probe) -> _Probe:
+        """``q`` re-solved at ``leontief_tol`` (from its own basis), and every probe after it."""
+        if q.basis.tol <= self.m.ltol:
+            return q
+        self.m.tol_now = self.m.ltol
+        return self.measured(self.m.subproblem(q.basis.mu, q.basis))
+
+    def meets(self, q: _Probe, zero_ok: bool = False) -> tuple[_Probe, bool]:
+        """Whether ``q`` meets the limit (``μ_k = 0`` and slack counts where ``zero_ok``), judged
+        on its tight solution; returns that solution."""
+        gk = self.gk
+        while abs(q.use - gk) <= self.htol or (zero_ok and q.use < gk and q.basis.mu[self.k] == 0):
+            if q.basis.tol <= self.m.ltol:
+                return q, True
+            q = self.tight(q)
+        return q, False
+
+    def at_kink(self, a: _Probe, bb: _Probe) -> Found:
+        """Both bases are optimal at ``μ*`` between their intervals: the combination that uses exactly ``g_k``."""
+        k, gk = self.k, self.gk
         mstar = 0.5 * (a.hi + bb.lo)
         theta = (gk - bb.use) / (a.use - bb.use)
         x = combine(theta, a.basis.x, bb.basis.x)
