@@ -64,7 +64,13 @@ def test_a_round_publishes_the_same_summary() -> None:
     cs = [Council("c0", "c0", "consumer", population=100.0)]
     ps = [Proposal("p0", "c0", "consumer", goods={"trade": 10.0})]
     _, pub = run_iteration(RoundState("r", rule="population-sum"), e, cs, ps)
-    assert pub.as_dict()["plan"] == plan_summary(pub.plan)
+    doc = pub.as_dict()
+    assert doc["plan"] == plan_summary(pub.plan)
+    from councilplan.planning.schema import PublishedDoc
+
+    pydantic.TypeAdapter(PublishedDoc).validate_python(json.loads(json.dumps(doc, allow_nan=False)))
+    assert doc["change"] is None and doc["proposals"][0]["id"] == "p0" and doc["proposals"][0]["hours"] > 0
+    assert set(doc["targets"]) == {str(g) for g in e.goods.index}
 
 
 def test_the_openapi_schema_types_a_plan() -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,6 +65,7 @@ from councilplan.democracy.rules.base import AggregationRule, council_map, get_r
 from councilplan.democracy.validate import check_proposal
 from councilplan.model.economy import Economy
 from councilplan.planning.plan import Plan
+from councilplan.planning.schema import PublishedDoc, finite, price_rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,25 +84,21 @@ class Published:
     warm_started: bool = False
     fallback: bool = False
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (no DataFrames)."""
-        def clean(v: Any) -> Any:
-            if isinstance(v, float | np.floating):
-                return float(v) if np.isfinite(v) else None
-            if isinstance(v, np.bool_):
-                return bool(v)
-            return v
-
+    def as_dict(self) -> PublishedDoc:
+        """A JSON-ready summary (:class:`~councilplan.planning.schema.PublishedDoc`; no DataFrames)."""
+        t = self.goals.targets
         return {
-            "iteration": self.iteration, "rule": self.goals.rule, "converged": self.converged,
-            "fallback": self.fallback, "change": clean(self.change), "warm_started": self.warm_started,
+            "iteration": self.iteration, "rule": self.goals.rule, "converged": bool(self.converged),
+            "fallback": bool(self.fallback), "change": finite(self.change), "warm_started": bool(self.warm_started),
             "plan": self.plan.summary(),
-            "targets": {str(k): {c: clean(v) for c, v in row.items()}
-                        for k, row in self.goals.targets.to_dict(orient="index").items()},
-            "net_output": {str(k): clean(v) for k, v in self.plan.net_output.items()},
-            "binding": [{k: clean(v) for k, v in r.items()} for r in self.binding.to_dict(orient="records")],
-            "proposals": [{"id": str(i), **{k: clean(v) for k, v in r.items()}}
-                          for i, r in self.costs.to_dict(orient="index").items()],
+            "targets": {str(g): {"amount": finite(r.amount), "weight": finite(r.weight), "floor": finite(r.floor)}
+                        for g, r in zip(t.index, t.itertuples(), strict=True)},
+            "net_output": {str(k): finite(v) for k, v in self.plan.net_output.items()},
+            "binding": price_rows(self.binding),
+            "proposals": [{"id": str(i), "council": str(r.council), "kind": str(r.kind), "selected": bool(r.selected),
+                           "share": finite(r.share), "hours": finite(r.hours), "shadow_cost": finite(r.shadow_cost),
+                           "price": finite(r.price), "reason": str(r.reason)}
+                          for i, r in zip(self.costs.index, self.costs.itertuples(), strict=True)],
             "notes": list(self.goals.notes),
         }
 

@@ -10,7 +10,8 @@ timings, iterations, message, explanation), built once by :func:`plan_head`:
   ``solver`` and the plan's tables as rows: net output and fulfilment, every price, what binds, labour
   values, and each proposal's outcome;
 * :class:`GoalsDoc` is what a round's rule made of the proposals, stored beside the result;
-* :class:`DynamicSummaryDoc` is a multi-period plan's ``plan.json``: the same head, one scale per period.
+* :class:`DynamicSummaryDoc` is a multi-period plan's ``plan.json``: the same head, one scale per period;
+* :class:`PublishedDoc` is what a simulated round's iteration publishes, around a :class:`PlanSummaryDoc`.
 
 The documents are ``TypedDict`` s, so that the engine needs no validation library; the service's
 Pydantic schema (:mod:`councilplan.api.schemas`) uses the same classes for its OpenAPI description and
@@ -173,6 +174,38 @@ class DynamicSummaryDoc(TypedDict):
     method: str
     input_hash: str
     meta: dict[str, Any]
+
+
+class ProposalCostRow(TypedDict):
+    """One proposal in a simulated round's publication: outcome and cost (hours, at shadow prices)."""
+
+    id: str
+    council: str
+    kind: str
+    selected: bool
+    share: float | None
+    hours: float | None
+    shadow_cost: float | None
+    price: float | None
+    reason: str
+
+
+class PublishedDoc(TypedDict):
+    """What a simulated round's iteration publishes (``Published.as_dict``): the plan's summary, the
+    goals' targets, net output, what binds and each proposal's cost."""
+
+    iteration: int
+    rule: str
+    converged: bool
+    fallback: bool
+    change: float | None
+    warm_started: bool
+    plan: PlanSummaryDoc
+    targets: dict[str, TargetDoc]
+    net_output: dict[str, float | None]
+    binding: list[PriceRow]
+    proposals: list[ProposalCostRow]
+    notes: list[str]
 
 
 class _Planned(Protocol):
