@@ -96,3 +96,15 @@ def test_a_dynamic_plan_json_has_the_same_head(tmp_path: Path) -> None:
     pydantic.TypeAdapter(DynamicSummaryDoc).validate_python(written)
     assert set(PlanHead.__annotations__) <= set(written)
     assert set(written["scale"]) == {"1", "2"} and written["input_hash"] == p.input_hash
+
+
+def test_a_diverged_certificate_still_writes_strict_json(tmp_path: Path) -> None:
+    import math
+
+    from councilplan.solvers.base import Certificate
+
+    p = cp.plan(cp.example("kantorovich"), "ray")
+    p.certificate = Certificate(math.inf, math.nan, 1e-3, 2.0, 3.0)
+    written = json.loads((p.write(tmp_path / "plan") / "plan.json").read_text())
+    assert written["certificate"] == {"primal_residual": None, "dual_residual": None, "gap": 1e-3,
+                                      "primal_objective": 2.0, "dual_objective": 3.0}

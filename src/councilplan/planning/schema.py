@@ -39,13 +39,14 @@ def finite(v: Any) -> float | None:
 
 
 class CertificateDoc(TypedDict):
-    """:class:`councilplan.solvers.base.Certificate`: relative residuals, gap and both objectives."""
+    """:class:`councilplan.solvers.base.Certificate`: relative residuals, gap and both objectives
+    (``null`` where a diverged solve left them infinite or undefined)."""
 
-    primal_residual: float
-    dual_residual: float
-    gap: float
-    primal_objective: float
-    dual_objective: float
+    primal_residual: float | None
+    dual_residual: float | None
+    gap: float | None
+    primal_objective: float | None
+    dual_objective: float | None
 
 
 class ChangeDoc(TypedDict):
@@ -242,10 +243,11 @@ def _head(plan: _Planned) -> dict[str, Any]:
     return {
         "status": str(plan.status), "objective_name": plan.objective_name, "objective": finite(plan.objective),
         "certificate": None if c is None else {
-            "primal_residual": float(c.primal_residual), "dual_residual": float(c.dual_residual),
-            "gap": float(c.gap), "primal_objective": float(c.primal_objective),
-            "dual_objective": float(c.dual_objective)},
-        "timings": {k: float(v) for k, v in plan.timings.items()}, "iterations": int(plan.iterations),
+            "primal_residual": finite(c.primal_residual), "dual_residual": finite(c.dual_residual),
+            "gap": finite(c.gap), "primal_objective": finite(c.primal_objective),
+            "dual_objective": finite(c.dual_objective)},
+        "timings": {k: float(v) for k, v in plan.timings.items() if math.isfinite(v)},
+        "iterations": int(plan.iterations),
         "message": plan.message, "explanation": explanation_doc(plan),
     }
 
