@@ -61,6 +61,24 @@ class PlantedEconomy:
         res = -self.rents.reindex(e.resources)[np.isfinite(e.resource_available.to_numpy())]
         return np.concatenate([self.good_prices, lab.to_numpy(dtype=float), res.to_numpy(dtype=float)])
 
+    def ray_row_dual(self) -> np.ndarray:
+        """The ``ray`` plan's dual ``y*`` (rows of ``build_problem(economy, "ray")``), for an economy
+        planted with ``binding="all"``, where ``s* = 1``.
+
+        Least labour's dual ``(λ, μ, ρ)`` prices every process at most at its hours plus rents,
+        ``(B - A)ᵀλ ≤ Lᵀ(1 + μ) + Rᵀρ + (capacity rents)``. With every labour limit binding these are the
+        ray's dual constraints for the wages ``1 + μ``; normalised so that the basket costs one,
+        ``λ̂ = λ/κ`` with ``κ = λᵀt``, the dual objective is ``((1 + μ)ᵀL x* + ρᵀR x* + rents)/κ = 1``
+        (least labour's strong duality ``λᵀt = 1ᵀL x* + μᵀg + ρᵀr + rents``). The goods rows of the ray
+        LP are ``(B - A) x - s_t d̂ ≥ 0`` with ``s_t = s max t`` and ``d̂ = t / max t``: the same duals."""
+        e = self.economy
+        t = e.targets["amount"].to_numpy(dtype=float)
+        kappa = float(self.good_prices @ t)
+        lab = -(1.0 + self.wages.reindex(e.labour_kinds))[np.isfinite(e.labour_available.to_numpy())]
+        res = -self.rents.reindex(e.resources)[np.isfinite(e.resource_available.to_numpy())]
+        return np.concatenate([self.good_prices, lab.to_numpy(dtype=float),
+                               res.to_numpy(dtype=float)]) / kappa
+
 
 def planted_economy(
     n_goods: int,
@@ -73,12 +91,18 @@ def planted_economy(
     seed: int = 0,
     wage: float = 0.5,
     rent: float = 0.3,
+    binding: str = "first",
 ) -> PlantedEconomy:
     """A random economy (:func:`~councilplan.model.synthetic.random_economy`) with a planted optimum.
 
     ``wage`` is the planted shadow wage of the first labour kind, ``rent`` that of
-    the first resource (others are slack). See the module docstring.
+    the first resource (others are slack). ``binding="all"`` sets every labour kind's
+    limit to its use at ``x*`` (the wages stay as planted): then ``x*`` with scale
+    ``s* = 1`` is also the optimum of the ``ray`` plan (:meth:`PlantedEconomy.ray_row_dual`).
+    See the module docstring.
     """
+    if binding not in ("first", "all"):
+        raise InputError(f"binding must be 'first' or 'all', not {binding!r}")
     base = random_economy(n_goods, inputs_per_good=inputs_per_good, alt_share=alt_share,
                           labour_kinds=labour_kinds, resources=resources, capacity_share=0.0,
                           seed=seed, target_share=1.0)
@@ -118,7 +142,7 @@ def planted_economy(
     capped = basic[rng.random(m) < capacity_share]
     cap[capped] = x[capped] * rng.uniform(1.1, 2.0, size=capped.size)
     lab_use = np.asarray(base.L @ x).ravel()
-    lab_avail = np.where(mu > 0, lab_use, 1.25 * lab_use)
+    lab_avail = np.where((mu > 0) | (binding == "all"), lab_use, 1.25 * lab_use)
     res_use = np.asarray(base.R @ x).ravel()
     res_avail = np.where(rho > 0, res_use, 1.25 * res_use)
     economy = base.replace(
