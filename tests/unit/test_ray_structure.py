@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from councilplan.model.errors import InputError
 from councilplan.planning.planted import planted_economy
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import SolveOptions, get_solver
@@ -41,7 +42,7 @@ def test_binding_all_keeps_the_least_labour_optimum() -> None:
 
 
 def test_binding_must_be_known() -> None:
-    with pytest.raises(Exception, match="binding"):
+    with pytest.raises(InputError, match="binding"):
         planted_economy(20, binding="some")
 
 
@@ -51,23 +52,23 @@ def test_ray_search_brackets_the_planted_scale(n: int, seed: int) -> None:
     lp = build_problem(pe.economy, "ray")
     rs = ray_system(lp)
     search = RaySearch(rs, SolveOptions(tol=1e-6, extra={"max_probes": 40}))
-    x, L, _ = search.solve()
+    x, L, dual = search.solve()
     unit = lp.meta["ray_unit"]
-    X = np.zeros(lp.shape[1])
-    X[rs.process_cols] = x
-    X[rs.scale_col] = L
     # the plan is feasible (a lower bound) and the dual bound is above the optimum
-    assert certify(lp, X, np.zeros(lp.shape[0])).primal_residual <= 1e-9
+    cert = certify(lp, rs.point(x, L), rs.row_dual(*dual))
+    assert cert.primal_residual <= 1e-9
     assert L / unit <= 1.0 + 1e-9
     assert search.upper / unit >= 1.0 - 1e-9
     assert (search.upper - L) / search.upper <= 1e-6
+    # the bound is the dual objective of a dual-feasible point, as certify computes it from the data
+    assert cert.dual_residual <= 1e-9
+    assert cert.dual_objective == pytest.approx(search.upper / unit, rel=1e-9)
 
 
 @pytest.mark.parametrize("share", [0.5, 1.2])
-def test_ray_system_reads_floors_and_never_claims_a_wrong_bound(share: float) -> None:
-    """Floors fold into the goods rows; the bounds bracket HiGHS' scale, or the search says it does
-    not apply (with floors the master has no zero plan to start from and may find no combination
-    within the limits: a refusal, never a wrong bound)."""
+def test_ray_system_reads_floors_and_brackets_highs(share: float) -> None:
+    """Floors fold into the goods rows, slack (0.5) or binding (1.2); the master starts from the
+    least-cost plan of the floors alone, and the bounds bracket HiGHS' scale."""
     pe = planted_economy(200, seed=5, binding="all")
     tg = pe.economy.targets.copy()
     floor = np.zeros(len(tg))
@@ -79,10 +80,8 @@ def test_ray_system_reads_floors_and_never_claims_a_wrong_bound(share: float) ->
     _, hcert, _ = get_solver("highs").solve(lp, SolveOptions(tol=1e-9))
     s = hcert.primal_objective * lp.meta["ray_unit"]
     search = RaySearch(rs, SolveOptions(tol=1e-6, extra={"max_probes": 60}))
-    try:
-        _, L, _ = search.solve()
-    except NotApplicableError:
-        return
+    _, L, _ = search.solve()
+    assert (search.upper - L) / search.upper <= 1e-6
     assert s * (1 + 1e-7) >= L
     assert search.upper >= s * (1 - 1e-7)
 

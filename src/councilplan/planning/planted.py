@@ -74,10 +74,9 @@ class PlantedEconomy:
         e = self.economy
         t = e.targets["amount"].to_numpy(dtype=float)
         kappa = float(self.good_prices @ t)
-        lab = -(1.0 + self.wages.reindex(e.labour_kinds))[np.isfinite(e.labour_available.to_numpy())]
-        res = -self.rents.reindex(e.resources)[np.isfinite(e.resource_available.to_numpy())]
-        return np.concatenate([self.good_prices, lab.to_numpy(dtype=float),
-                               res.to_numpy(dtype=float)]) / kappa
+        y = self.row_dual()  # goods, then the labour limits (all finite here), then resources
+        y[t.size:t.size + len(e.labour_kinds)] -= 1.0  # wages 1 + μ
+        return y / kappa
 
 
 def planted_economy(

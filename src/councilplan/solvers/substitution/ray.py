@@ -68,6 +68,27 @@ class RaySystem:
     floor_rows: np.ndarray  # LP rows of the floors
     floor_goods: np.ndarray  # the good (index into st's goods) of each floor row
     c_scale: float  # the scale column's cost (< 0: min c_scale · s)
+    goods_rows: np.ndarray  # LP rows of st's goods
+    side_rows: np.ndarray  # LP rows of st's side limits
+    n_rows: int
+
+    def point(self, x: np.ndarray, s: float) -> np.ndarray:
+        """The LP's primal vector: process levels ``x`` and the scale ``s``."""
+        X = np.zeros(self.process_cols.size + 1)
+        X[self.process_cols] = x
+        X[self.scale_col] = s
+        return X
+
+    def row_dual(self, lam_ray: np.ndarray, lam_floor: np.ndarray, mu_G: np.ndarray) -> np.ndarray:
+        """The LP's row duals (sign convention of :mod:`councilplan.solvers.base`) of a dual point of
+        :meth:`RaySearch.dual` (a basket of price one per unit of the scale column): goods rows ``λ_ray``,
+        floor rows ``λ_floor``, side rows ``-μ_G``, each times the scale's gain ``-c_scale`` so that the
+        scale column's reduced cost ``c_scale + λᵀd`` is zero."""
+        y = np.zeros(self.n_rows)
+        y[self.goods_rows] = lam_ray
+        y[self.floor_rows] = lam_floor[self.floor_goods]
+        y[self.side_rows] = -mu_G
+        return -self.c_scale * y
 
 
 def _row_keys(K: sp.csr_matrix, rows: np.ndarray) -> list[bytes]:
@@ -86,8 +107,7 @@ def ray_system(lp: LinearProgram) -> RaySystem:
         raise NotApplicableError("the scale column must be 0 ≤ s")
     K = lp.K.tocsr()
     K.sort_indices()
-    Kc = K.tocsc()
-    col = Kc[:, sc]
+    col = sp.csc_matrix(K[:, [sc]])
     rows_s, vals_s = col.indices, col.data
     rl, ru = lp.row_lower, lp.row_upper
     if np.any(vals_s > 0) or np.any(~np.isfinite(rl[rows_s])) or np.any(rl[rows_s] != 0) \
@@ -106,9 +126,9 @@ def ray_system(lp: LinearProgram) -> RaySystem:
     f = np.zeros(goods.size)
     np.maximum.at(f, floor_goods, rl[floors])
     keep = np.flatnonzero(~(ge & (rl > 0)))  # goods, side and free rows; floors fold into the goods rows
-    rows_lo = np.where(np.isin(keep, goods), 0.0, rl[keep])
-    pos = {int(r): i for i, r in enumerate(goods)}
-    rows_lo[np.isin(keep, goods)] = f[[pos[int(r)] for r in keep[np.isin(keep, goods)]]]
+    is_good = np.isin(keep, goods)
+    rows_lo = rl[keep].copy()
+    rows_lo[is_good] = f[np.searchsorted(goods, keep[is_good])]
     sub = LinearProgram(c=np.zeros(procs.size), K=Kp[keep].tocsr(), row_lower=rows_lo, row_upper=ru[keep],
                         col_lower=np.asarray(lp.col_lower, float)[procs],
                         col_upper=np.asarray(lp.col_upper, float)[procs])
@@ -117,23 +137,10 @@ def ray_system(lp: LinearProgram) -> RaySystem:
     if not np.array_equal(goods_lp, goods):
         raise NotApplicableError("the goods rows are not all ≥ 0 rows")
     d = np.zeros(goods.size)
-    where = {int(r): i for i, r in enumerate(goods)}
-    d[[where[int(r)] for r in rows_s]] = -vals_s
+    d[np.searchsorted(goods, rows_s)] = -vals_s
     if not np.any(d > 0):
         raise NotApplicableError("the scale draws on no good")
-    return RaySystem(st, sc, procs, d, f, floors, floor_goods, float(c[sc]))
-
-
-@dataclass
-class Surrogate:
-    """The surrogate ray at weights ``mu``: a plan (its basis ``B`` at scale ``s``) and a bound."""
-
-    B: Basis  # the plan: at scale s, within the capacities
-    s: float
-    use: np.ndarray  # G x
-    upper: float  # the dual bound of the root's prices (≥ s*)
-    root: Basis  # the root's basis, whose prices give ``upper``
-    root_s: float
+    return RaySystem(st, sc, procs, d, f, floors, floor_goods, float(c[sc]), goods, keep[st.side_rows], K.shape[0])
 
 
 class RaySearch(PolicyIteration):
@@ -149,7 +156,6 @@ class RaySearch(PolicyIteration):
         self.base = rs.st
         self.max_newton = int(options.extra.get("max_newton", 50))
         self.priced = np.zeros(0, dtype=np.int64)  # processes whose capacity is a priced limit
-        self.known: dict[tuple[str, int], float] = {}
         self.lower = 0.0
         self.upper = math.inf
         self.dw_rounds = 0
@@ -162,15 +168,19 @@ class RaySearch(PolicyIteration):
         E = sp.csr_matrix((np.ones(P.size), (np.arange(P.size), P)), shape=(P.size, base.c.size))
         return sp.vstack([base.G, E]).tocsr(), np.concatenate([base.g, base.u[P]])
 
-    def price_capacities(self, new: np.ndarray, mu: np.ndarray) -> None:
-        """Make the capacities of processes ``new`` priced limits (their weights start at 0; ``mu`` are
-        the weights in force, kept in :attr:`known`)."""
-        self.known = self._named(mu)
-        self.priced = np.union1d(self.priced, new)
+    def price_overruns(self, B: Basis, mu: np.ndarray) -> np.ndarray | None:
+        """Make the capacities that ``B`` runs over priced limits (weight 0 to start); the weights
+        ``mu`` in the new order of the limits, or ``None`` when ``B`` runs over none."""
+        over = np.flatnonzero(B.x > self.st.u * (1 + 1e-9))
+        if over.size == 0:
+            return None
+        named = self._named(mu)
+        self.priced = np.union1d(self.priced, over)
         G, g = self.limits()
         u = self.base.u.copy()
         u[self.priced] = math.inf
         self.st = replace(self.st, G=G, g=g, u=u)
+        return self._weights(named)
 
     def targets(self, s: float) -> np.ndarray:
         """``t(s) = max(s d, f)``."""
@@ -246,31 +256,37 @@ class RaySearch(PolicyIteration):
         priced limits (weight 0 to start: ``μ`` grows) and the root is found again."""
         for _ in range(self.max_probes):
             B, s = self.newton(mu, s0, start)
-            over = np.flatnonzero(B.x > self.st.u * (1 + 1e-9))
-            if over.size == 0:
+            priced = self.price_overruns(B, mu)
+            if priced is None:
                 return B, s, mu
-            self.price_capacities(over, mu)
-            mu = self._weights(self.known)
-            s0, start = s, B
+            mu, s0, start = priced, s, B
         raise NotApplicableError("the capacities did not settle")
 
-    def solve(self, mu0: np.ndarray | None = None) -> tuple[np.ndarray, float, tuple[np.ndarray, ...]]:
+    def solve(self) -> tuple[np.ndarray, float, tuple[np.ndarray, ...]]:
         """Dantzig–Wolfe over surrogate answers; returns ``(x, L, dual)``: a plan within every limit and
         capacity at scale ``L``, and the dual point (:meth:`dual`) of the least upper bound."""
         from scipy.optimize import linprog
 
-        base, rs = self.base, self.rs
+        base = self.base
         p = base.g.size
         if p == 0:
             raise NotApplicableError("a ray without side limits is unbounded or capacity-bound")
         g = base.g
-        mu_G = np.full(p, 1.0 / p) / np.maximum(g, 1e-300) if mu0 is None else np.maximum(mu0, 0.0)
+        mu_G = np.full(p, 1.0 / p) / np.maximum(g, 1e-300)
         weights = {("G", k): float(v) for k, v in enumerate(mu_G / float(mu_G @ g))}
-        B: Basis | None = None
+        # the first column is the least-cost plan of the floors alone (x = 0 without floors): when it
+        # meets the limits, so does some combination, and the master is feasible from the start
+        mu = self._weights(weights)
+        B = self.at(mu, 0.0, None)
+        for _ in range(self.max_probes):
+            priced = self.price_overruns(B, mu)
+            if priced is None:
+                break
+            mu = priced
+            B = self.at(mu, 0.0, B)
+        weights = self._named(mu)
+        cols: list[tuple[np.ndarray, float]] = [(B.x, 0.0)]
         s0 = 1.0
-        cols: list[tuple[np.ndarray, float]] = []
-        if not np.any(rs.f > 0):
-            cols.append((np.zeros(base.c.size), 0.0))  # x = 0 meets every limit: the master is feasible
         best: tuple[float, tuple[np.ndarray, ...]] | None = None
         x_best, L = None, 0.0
         for _ in range(self.max_probes):
@@ -288,14 +304,7 @@ class RaySearch(PolicyIteration):
             A_ub = np.column_stack([np.asarray(G @ xi).ravel() for xi, _ in cols])
             res = linprog(-np.array([si for _, si in cols]), A_ub=A_ub, b_ub=gx,
                           A_eq=np.ones((1, len(cols))), b_eq=[1.0], bounds=(0, None), method="highs")
-            if res.status in (2, 4):  # floors and no combination within the limits yet: lean on the most overused
-                named = self._named(mu)
-                k = int(np.argmax(np.asarray(G @ B.x).ravel() / np.maximum(gx, 1e-300)))
-                key = ("G", k) if k < p else ("u", int(self.priced[k - p]))
-                named[key] = 2.0 * named.get(key, 0.0) + 1.0 / max(float(gx[k]), 1e-300)
-                weights = named
-                continue
-            if res.status != 0:
+            if res.status != 0:  # infeasible: the floors alone overrun a limit
                 raise NotApplicableError(f"the ray's master LP failed ({res.message})")
             theta = np.maximum(res.x, 0.0)
             x = np.zeros(base.c.size)
