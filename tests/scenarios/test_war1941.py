@@ -174,14 +174,16 @@ def test_sweep_covers_both_ends_of_every_range(monkeypatch: pytest.MonkeyPatch) 
     import councilplan.scenarios.runner as runner
 
     seen: list[DynamicEconomy] = []
+    first: list[object] = []
     real = runner.plan_dynamic
 
     def record(de, objective, solver, options):  # type: ignore[no-untyped-def]
         seen.append(de)
         if len(seen) == 1:
-            return real(de, objective, solver, options)
-        return type("P", (), {"status": "optimal", "objective": 0.0, "optimal": False,
-                              "net_output": pd.DataFrame(columns=range(1, 7))})()
+            first.append(real(de, objective, solver, options))
+            return first[0]
+        return type("P", (), {"status": "optimal", "objective": 0.0, "optimal": False, "meta": first[0].meta,
+                              "net_output": first[0].net_output, "gross_output": first[0].gross_output})()
 
     monkeypatch.setattr(runner, "plan_dynamic", record)
     run = runner.run_scenario("war1941")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from councilplan.cli.app import EXIT_NOT_OPTIMAL, app, console, guarded
+from councilplan.cli.app import EXIT_NOT_OPTIMAL, app, console, fail, guarded
 
 scenario_app = typer.Typer(help="Multi-period scenarios with shocks: list, run, compare (HTML reports).",
                            no_args_is_help=True)
@@ -37,10 +39,25 @@ def _print(run: object) -> None:
     if p.explanation is not None:
         console.print(f"[yellow]why:[/] {p.explanation.text}")
     if len(run.comparison):
-        t = Table("good", "periods", "plan", "actual", "plan/actual", "source")
+        t = Table("good", "periods", "plan", "actual", "plan/actual", "role", title="plan against published output")
         for r in run.comparison.itertuples():
-            t.add_row(str(r.good), f"{r.first}-{r.last}", f"{r.plan:,.0f}", f"{r.actual:,.0f}", f"{r.ratio:.3f}", str(r.source))
+            good = f"{r.good} ({r.variant})" if r.variant else str(r.good)
+            role = "[green]free[/]" if r.role == "free" else "[yellow]input[/]"
+            t.add_row(good, f"{r.first}-{r.last}", _num(r.plan), _num(r.actual), f"{r.ratio:.3f}", role)
         console.print(t)
+        console.print(f"fit: {run.fit.text()}")
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4g}"
+
+
+def _dask_map(client: Any) -> Callable[..., Iterator[dict[str, Any]]]:
+    """``map`` on a Dask client: submit every point, yield the results in order."""
+    def map_(fn: Callable[..., dict[str, Any]], *args: list[Any]) -> Iterator[dict[str, Any]]:
+        for fut in client.map(fn, *args, pure=False):
+            yield fut.result()
+    return map_
 
 
 @scenario_app.command("run")
@@ -50,15 +67,37 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="directory for report.html and the plan's CSV files")] = Path("scenario-out"),
     solver: Annotated[str, typer.Option(help="solver backend")] = "highs",
     sensitivity: Annotated[bool, typer.Option(help="re-plan at each assumption's low and high value")] = True,
+    joint: Annotated[int, typer.Option(help="points of a joint sweep over every assumption range at once (0: none)")] = 0,
+    method: Annotated[str, typer.Option(help="joint sweep design: sobol or lhs")] = "sobol",
+    seed: Annotated[int, typer.Option(help="seed of the joint sweep's design")] = 0,
+    workers: Annotated[int, typer.Option(help="Dask LocalCluster workers for the joint sweep (1: in this process)")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler for the joint sweep")] = None,
 ) -> None:
-    """Plan a scenario and write OUT/report.html (plots, sources, sensitivity)."""
+    """Plan a scenario and write OUT/report.html (comparison with history, fit, sweeps, plots, sources)."""
     from councilplan.scenarios.report import write_report
     from councilplan.scenarios.runner import run_scenario
 
-    result = run_scenario(scenario, solver, sensitivity=sensitivity)
+    if joint < 0:
+        fail(f"--joint must be ≥ 0, not {joint}")
+    with Progress(TextColumn("joint sweep"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, disable=not joint) as progress:
+        task = progress.add_task("points", total=joint or 1)
+        kw: dict[str, Any] = {"joint": joint, "method": method, "seed": seed,
+                              "on_done": lambda k: progress.update(task, completed=k)}
+        if joint and (workers > 1 or scheduler):
+            from councilplan.experiment.sweep import dask_client
+
+            with dask_client(workers, scheduler) as client:
+                result = run_scenario(scenario, solver, sensitivity=sensitivity, map_fn=_dask_map(client), **kw)
+        else:
+            result = run_scenario(scenario, solver, sensitivity=sensitivity, **kw)
     result.plan.write(out / "plan")
+    out.mkdir(parents=True, exist_ok=True)
+    result.comparison.to_csv(out / "comparison.csv", index=False)
     if len(result.sensitivity):
         result.sensitivity.to_csv(out / "sensitivity.csv", index=False)
+    if len(result.joint):
+        result.joint.to_csv(out / "joint.csv", index=False)
     path = write_report([result], out / "report.html")
     _print(result)
     console.print(f"report: {path}")

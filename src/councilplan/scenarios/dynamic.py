@@ -100,6 +100,9 @@ class DynamicEconomy:
     totals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"good": pd.Series(dtype=object), "first": pd.Series(dtype=np.int64), "last": pd.Series(dtype=np.int64),
          "amount": pd.Series(dtype=float)}))
+    #: labour productivity (process × period, 1 = the labour coefficients as written): in period t
+    #: process j needs ``L[:, j] / productivity[j, t]`` hours; empty means 1 everywhere
+    productivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def from_static(
@@ -142,6 +145,7 @@ class DynamicEconomy:
             target=_per_period(tg["amount"], T), floor=_per_period(tg["floor"], T),
             supply=_per_period(pd.Series(0.0, index=economy.goods.index), T),
             survival=_per_period(pd.Series(1.0, index=cap.index, dtype=float), T),
+            productivity=_per_period(pd.Series(1.0, index=economy.processes.index, dtype=float), T),
             transfers=tr, transfer_costs=costs, meta=dict(meta or economy.meta),
         )
 
@@ -157,6 +161,14 @@ class DynamicEconomy:
     def replace(self, **changes: Any) -> DynamicEconomy:
         return replace(self, **changes)
 
+    def labour_factor(self) -> np.ndarray:
+        """``1 / productivity`` as an ``(n, T)`` array (ones where no productivity is given)."""
+        n, T = self.base.n_processes, self.periods
+        if self.productivity.empty:
+            return np.ones((n, T))
+        prod = self.productivity.reindex(index=self.base.processes.index, columns=_periods(T)).fillna(1.0)
+        return 1.0 / prod.to_numpy(dtype=float)
+
     def with_capital(self, capital: pd.DataFrame) -> DynamicEconomy:
         """A copy with a new capital table (survival factors kept where pairs persist)."""
         cap = normalise_capital(capital)
@@ -170,7 +182,9 @@ class DynamicEconomy:
         h = hashlib.sha256(self.base.content_hash().encode())
         h.update(str(int(self.periods)).encode() + b"\x1e")
         for name in ("lag", "capital", "inventory", "labour", "resources", "capacity", "target", "floor",
-                     "supply", "survival", "transfers", "transfer_costs", "totals"):
+                     "supply", "survival", "transfers", "transfer_costs", "totals", "productivity"):
+            if name == "productivity" and (self.productivity.empty or (self.productivity == 1.0).all().all()):
+                continue  # the default (1 everywhere) hashes as before it existed
             frame = getattr(self, name)
             frame = frame.to_frame() if isinstance(frame, pd.Series) else frame
             h.update(name.encode() + b"\x1f" + "\x1f".join(map(str, frame.columns)).encode() + b"\x1e")
@@ -213,6 +227,16 @@ class DynamicEconomy:
         short = (tr["lag"] < 1).to_numpy()
         for t_id, lag_ in zip(tr.index[short][:10], tr["lag"][short][:10], strict=True):
             issues.append(Issue("transfers", f"transfer '{t_id}' has lag {lag_}", "give a lag ≥ 1 period", column="lag"))
+        if not self.productivity.empty:
+            v = self.productivity.to_numpy(dtype=float)
+            bad = ~(np.isfinite(v) & (v > 0))
+            for i, t in zip(*np.nonzero(bad), strict=True):
+                issues.append(Issue("schedule.csv", f"productivity of '{self.productivity.index[i]}' in period "
+                                    f"{self.productivity.columns[t]} is {v[i, t]}",
+                                    "give a positive productivity (1 = the labour coefficient as written)",
+                                    column="value"))
+                if len(issues) > 20:
+                    break
         if issues:
             raise EconomyError(issues, source=self.name)
 

@@ -15,7 +15,8 @@ depreciation.csv    process, good, rate  (overrides capital.csv)               n
 lags.csv            process, lag                                               no
 inventories.csv     good (+ initial, loss, terminal)                           no
 schedule.csv        kind, id, period, value (kind: labour | resource |         no
-                    capacity | target | floor | supply | survival)
+                    capacity | target | floor | supply | survival |
+                    productivity: process, 1 = its labour as written)
 transfers.csv       id, source, dest, lag (+ loss, share, first, last)         no
 transfer_costs.csv  transfer, kind (good | labour), id, amount                 no
 totals.csv          good, first, last, amount  (Σ net output over periods ≥)   no
@@ -38,7 +39,7 @@ from councilplan.model.validate import Checker, Table
 from councilplan.scenarios.dynamic import TRANSFER_COLUMNS, DynamicEconomy, normalise_capital
 
 SCHEDULE_KINDS = {"labour": "labour", "resource": "resources", "capacity": "capacity", "target": "target",
-                  "floor": "floor", "supply": "supply", "survival": "survival"}
+                  "floor": "floor", "supply": "supply", "survival": "survival", "productivity": "productivity"}
 
 
 def is_dynamic(directory: str | Path) -> bool:
@@ -176,6 +177,8 @@ def _schedule(d: Path, de: DynamicEconomy, checker: Checker) -> DynamicEconomy:
     ids = checker.ids(tab, "id", "schedule")
     values = _num(checker, tab, "value", np.nan)
     periods = _periods(checker, tab, de.periods)
+    if de.productivity.empty:  # a productivity row needs the full (process × period) table
+        de = de.replace(productivity=pd.DataFrame(1.0, index=de.base.processes.index, columns=de.period_index))
     tables = {attr: getattr(de, attr).copy() for attr in SCHEDULE_KINDS.values()}
     for pos, (kind, id_, value, ps) in enumerate(zip(kinds, ids, values, periods, strict=True)):
         attr = SCHEDULE_KINDS.get(kind)
@@ -233,6 +236,8 @@ def write_dynamic(de: DynamicEconomy, directory: str | Path) -> Path:
     rows = []
     for kind, attr in SCHEDULE_KINDS.items():
         frame: pd.DataFrame = getattr(de, attr)
+        if kind == "productivity":
+            frame = frame[(frame != 1.0).any(axis=1)] if not frame.empty else frame
         long = frame.rename_axis(index="id", columns="period").stack().rename("value").reset_index()
         long.insert(0, "kind", kind)
         rows.append(long)

@@ -47,7 +47,8 @@ def level_bounds(de: DynamicEconomy) -> np.ndarray:
             continue
         av = avail.reindex(ids).to_numpy(dtype=float)  # (k, T); NaN (no schedule) = unlimited
         pos = Mc.data > 0
-        bound = np.where(np.isnan(av[Mc.row[pos]]), np.inf, av[Mc.row[pos]]) / Mc.data[pos][:, None]
+        coef = Mc.data[pos][:, None] * (de.labour_factor()[Mc.col[pos]] if M_ is ec.L else 1.0)
+        bound = np.where(np.isnan(av[Mc.row[pos]]), np.inf, av[Mc.row[pos]]) / coef
         np.minimum.at(xmax, Mc.col[pos], bound)
     return xmax
 
@@ -329,6 +330,8 @@ def define_dynamic_limits(bb: BlockBuilder, lay: _Layout) -> None:
         if k == 0:
             continue
         tM, rM, cM, vM = _over_periods(M_.tocoo(), T)
+        if name == "labour":
+            vM = vM * de.labour_factor()[cM, tM - 1]  # L[:, j] / productivity[j, t]
         rr, cc, vv = [(tM - 1) * k + rM], [_col(lay.X, n, tM, cM)], [vM]
         if name == "labour" and E and len(lab_costs):
             ce = tr.index.get_indexer(lab_costs["transfer"])
@@ -466,7 +469,9 @@ def _term_columns(de: DynamicEconomy, tm: Term, *, X: int, Y: int, S: int, Kc: i
         k = pick(ec.labour_kinds, "labour kind")
         hours = np.asarray(ec.L[k].sum(axis=0)).ravel()
         nz = np.flatnonzero(hours)
-        return grid(X, ec.n_processes, nz, hours[nz])
+        cols, _ = grid(X, ec.n_processes, nz)
+        per = de.labour_factor()  # hours in period t are L / productivity[:, t]
+        return cols, (hours[nz][None, :] * per[nz][:, periods - 1].T).ravel()
     cap = de.capital
     if tm.what == "capacity" and tm.id != "*" and tm.id not in cap.index:
         idx = np.flatnonzero(cap["process"].to_numpy() == tm.id)

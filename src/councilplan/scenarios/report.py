@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from councilplan.scenarios.runner import ScenarioRun
+from councilplan.scenarios.sweep import sweep_ranges
 
 PLOTLY_JS = "plotly.min.js"
 
@@ -56,6 +57,16 @@ def _figures(run: ScenarioRun, label: str = "") -> list[tuple[str, object]]:
         fig.update_layout(title=f"{label}sensitivity: change of the objective across each assumption's range",
                           barmode="overlay", height=120 + 28 * len(s))
         figs.append(("Sensitivity", fig))
+    ratios = [c for c in run.joint.columns if c.startswith("ratio:")] if len(run.joint) else []
+    if ratios:
+        ok = run.joint[run.joint["status"] == "optimal"]
+        fig = go.Figure()
+        for c in ratios:
+            fig.add_trace(go.Box(y=pd.to_numeric(ok[c], errors="coerce"), name=c.removeprefix("ratio:")))
+        fig.add_hline(y=1.0, line_dash="dot")
+        fig.update_layout(title=f"{label}joint sweep: plan / actual per published figure", yaxis_type="log",
+                          yaxis_title="plan / actual (log)", showlegend=False, height=460)
+        figs.append(("Joint sweep", fig))
     return figs
 
 
@@ -87,8 +98,27 @@ def sections(run: ScenarioRun, label: str = "") -> list[Section]:
     names = period_names(run)
     if len(run.comparison):
         comp = run.comparison.copy()
-        comp.insert(3, "periods", [f"{names[a - 1]} – {names[b - 1]}" for a, b in zip(comp["first"], comp["last"], strict=True)])
-        out.append(Section("Plan against published actual output", table=_table(comp)))
+        comp.insert(2, "periods", [f"{names[a - 1]} – {names[b - 1]}" for a, b in zip(comp["first"], comp["last"], strict=True)])
+        comp = comp.drop(columns=["first", "last"])
+        out.append(Section("Plan against published actual output",
+                           text="free: the plan chose the number; input: a floor told the plan to make it, so "
+                                "agreeing with history proves nothing (inputs are left out of the fit)",
+                           table=_table(comp)))
+        f = run.fit
+        out.append(Section("Fit of the free results", text=f.text(),
+                           table=_table(f.by_good) if len(f.by_good) else ""))
+    if len(run.joint):
+        ranges = sweep_ranges(run.joint)
+        ok = int((run.joint["status"] == "optimal").sum()) if "status" in run.joint else len(run.joint)
+        out.append(Section("Joint sweep: every assumption at once",
+                           text=f"{len(run.joint)} points ({run.joint_method}) over every assumption's range at once; "
+                                f"{ok} optimal. Quantiles of the objective, of the fit and of plan/actual per figure",
+                           table=_table(ranges)))
+    gross = p.gross_output
+    if len(gross):
+        g = gross.loc[(gross.abs() > 1e-9).any(axis=1)].copy()
+        g.columns = names
+        out.append(Section("Gross output by period (what output statistics count)", table=_table(g.reset_index())))
     out_table = p.net_output.loc[(p.net_output.abs() > 1e-9).any(axis=1)].copy()
     out_table.columns = names
     out.append(Section("Net output by period", table=_table(out_table.reset_index())))
@@ -132,6 +162,8 @@ def write_report(runs: list[ScenarioRun], path: str | Path, title: str | None = 
                 parts.append(f"<p><b>{html.escape(sec.title.lower())}:</b> {html.escape(sec.text)}</p>")
                 continue
             parts.append(f"<h3>{html.escape(sec.title)}</h3>")
+            if sec.text:
+                parts.append(f"<p>{html.escape(sec.text)}</p>")
             if sec.table:
                 parts.append(sec.table)
             if sec.figure is not None:

@@ -70,6 +70,8 @@ class DynamicPlan:
     meta: dict[str, Any] = field(default_factory=dict)
     #: SHA-256 of the exact inputs (:func:`dynamic_input_hash`), as a static plan's ``input_hash``
     input_hash: str = ""
+    #: what the processes produced, ``B x_t`` (good × period): what output statistics count
+    gross_output: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def optimal(self) -> bool:
@@ -95,7 +97,7 @@ class DynamicPlan:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         (d / "plan.json").write_text(json.dumps(self.summary(), indent=2, default=str) + "\n", encoding="utf-8")
-        for name in ("activity", "net_output", "inventory", "stock", "investment", "transfers", "labour_used"):
+        for name in ("activity", "net_output", "gross_output", "inventory", "stock", "investment", "transfers", "labour_used"):
             frame: pd.DataFrame = getattr(self, name)
             _long(frame, name).to_csv(d / f"{name}.csv", index=False, float_format="%.12g")
         self.prices.to_csv(d / "prices.csv", index=False, float_format="%.12g")
@@ -209,7 +211,11 @@ def plan_dynamic(
     if sb is not None and x is not None:
         s = x[sb.slice]
         scale = pd.Series(np.repeat(s, T) if s.size == 1 else s, index=pd.RangeIndex(1, T + 1, name="period"), name="scale")
-    lab = np.column_stack([ec.L @ activity[t].to_numpy() for t in activity.columns]) if T else np.zeros((0, 0))
+    per = de.labour_factor()
+    lab = (np.column_stack([ec.L @ (activity[t].to_numpy() * per[:, t - 1]) for t in activity.columns]) if T
+           else np.zeros((0, 0)))
+    gross_output = pd.DataFrame(ec.B @ activity.to_numpy() if T else np.zeros((len(ec.goods), 0)),
+                                index=pd.Index(ec.goods.index, name="good"), columns=activity.columns)
     labour_used = pd.DataFrame(lab, index=ec.labour_kinds, columns=activity.columns)
     transfers = _grid(part("transfer"), de.transfers.index, T, "transfer")
     tc = de.transfer_costs[de.transfer_costs["kind"] == "labour"]
@@ -234,4 +240,5 @@ def plan_dynamic(
               "period_label": str(de.meta.get("period_label", "period"))}
         | ({"evacuation": de.meta["evacuation"]} if "evacuation" in de.meta else {}),
         input_hash=dynamic_input_hash(de, obj, backend.name, opts, fix_slack=fix_slack),
+        gross_output=gross_output,
     )

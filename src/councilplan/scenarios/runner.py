@@ -5,14 +5,18 @@ Built-in scenarios live in ``councilplan/scenarios/builtin/NAME/scenario.toml``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from councilplan.scenarios.history import Fit, compare, fit
 from councilplan.scenarios.result import DynamicPlan, plan_dynamic
 from councilplan.scenarios.shocks import Scenario, read_scenario
+from councilplan.scenarios.sweep import joint_sweep, label, scenario_actual
 from councilplan.solvers import SolveOptions
 
 
@@ -38,8 +42,16 @@ def find_scenario(name_or_file: str | Path) -> Path:
 class ScenarioRun:
     scenario: Scenario
     plan: DynamicPlan
-    comparison: pd.DataFrame   # good, first, last, plan, actual, ratio, source
-    sensitivity: pd.DataFrame  # assumption, value, setting, objective, + one column per compared good
+    comparison: pd.DataFrame   # :data:`councilplan.scenarios.history.COLUMNS`: plan, actual, ratio, role, ...
+    sensitivity: pd.DataFrame  # assumption, value, setting, objective, + one column per compared figure
+    #: one row per point of a joint sweep (:func:`councilplan.scenarios.sweep.joint_sweep`), else empty
+    joint: pd.DataFrame = field(default_factory=pd.DataFrame)
+    joint_method: str = ""
+
+    @property
+    def fit(self) -> Fit:
+        """How close the free results come to history (inputs left out)."""
+        return fit(self.comparison)
 
     def headline(self) -> dict[str, float | None]:
         out: dict[str, float | None] = {"objective": self.plan.objective}
@@ -48,30 +60,28 @@ class ScenarioRun:
         return out
 
 
-def _compare(plan: DynamicPlan, actual: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for r in actual.to_dict(orient="records"):
-        cols = [t for t in plan.net_output.columns if int(r.get("first", 1)) <= t <= int(r.get("last", t))]
-        value = float(plan.net_output.loc[r["good"], cols].sum()) if plan.optimal else float("nan")
-        rows.append({"good": r["good"], "first": int(r.get("first", 1)), "last": int(r.get("last", cols[-1])),
-                     "plan": value, "actual": float(r["value"]), "ratio": value / float(r["value"]),
-                     "source": r.get("source", "")})
-    return pd.DataFrame(rows, columns=["good", "first", "last", "plan", "actual", "ratio", "source"])
-
-
 def run_scenario(name_or_file: str | Path, solver: str = "highs", *, sensitivity: bool = True,
-                 options: SolveOptions | None = None) -> ScenarioRun:
+                 options: SolveOptions | None = None, joint: int = 0, method: str = "sobol", seed: int = 0,
+                 map_fn: Callable[..., Iterable[dict[str, Any]]] | None = None,
+                 on_done: Callable[[int], None] | None = None) -> ScenarioRun:
+    """The central plan and its comparison with history; the one-at-a-time sensitivity (each
+    assumption at its low and high end, the others central); and, with ``joint = n``, a joint
+    sweep of ``n`` points over every range at once (:mod:`councilplan.scenarios.sweep`)."""
     sc = read_scenario(find_scenario(name_or_file))
-    plan = plan_dynamic(sc.economy(), sc.objective, solver, options)
-    comparison = _compare(plan, sc.actual) if len(sc.actual) else _compare(plan, pd.DataFrame(columns=["good", "value"]))
+    actual = scenario_actual(sc)
+    de = sc.economy()
+    plan = plan_dynamic(de, sc.objective, solver, options)
+    comparison = compare(plan, de, actual)
     rows = []
     if sensitivity:
         for a in sc.assumptions:
             for setting, value in (("low", a.low), ("high", a.high)):
-                p = plan_dynamic(sc.economy(**{a.name: value}), sc.objective, solver, options)
+                de_a = sc.economy(**{a.name: value})
+                p = plan_dynamic(de_a, sc.objective, solver, options)
                 row = {"assumption": a.name, "setting": setting, "value": value, "status": str(p.status),
                        "objective": p.objective}
-                for c in _compare(p, sc.actual).itertuples() if len(sc.actual) else ():
-                    row[f"{c.good} {c.first}-{c.last}"] = c.plan
+                for c in compare(p, de_a, actual).itertuples():
+                    row[label(c)] = c.plan
                 rows.append(row)
-    return ScenarioRun(sc, plan, comparison, pd.DataFrame(rows))
+    sweep = joint_sweep(sc, joint, method, seed, solver, map_fn=map_fn, on_done=on_done) if joint else pd.DataFrame()
+    return ScenarioRun(sc, plan, comparison, pd.DataFrame(rows), sweep, method if joint else "")

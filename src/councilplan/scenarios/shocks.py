@@ -288,6 +288,8 @@ class Assumption:
     high: float
     applies: tuple[str, ...] = ()
     note: str = ""
+    #: a count (a lag in periods): joint sweeps round it to an integer
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -450,7 +452,8 @@ def read_scenario(path: str | Path) -> Scenario:
             raise PlanningInputError(f"{p}: assumption '{name}' needs low and high (and may give central)") from None
         if not lo <= mid <= hi:
             raise PlanningInputError(f"{p}: assumption '{name}' needs low ≤ central ≤ high")
-        assumptions.append(Assumption(name, lo, mid, hi, tuple(a.get("applies", ())), str(a.get("note", ""))))
+        assumptions.append(Assumption(name, lo, mid, hi, tuple(a.get("applies", ())), str(a.get("note", "")),
+                                      bool(a.get("integer", False))))
     for spec in data.get("shock", []):
         make_shock(_resolve(spec, {a.name: a.central for a in assumptions}))  # validate early
     return Scenario(

@@ -26,6 +26,8 @@ from councilplan.web.strings import t
 router = APIRouter(prefix=PATH, include_in_schema=False)
 log = logging.getLogger("councilplan.web")
 REFRESH_S = 3
+#: points of the joint sweep (Sobol, over every assumption range at once) in a served report
+JOINT_POINTS = 64
 
 
 @dataclass
@@ -53,7 +55,7 @@ def _compute(name: str, job: Job) -> None:
         from councilplan.scenarios.report import sections
         from councilplan.scenarios.runner import run_scenario
 
-        run = run_scenario(name, "highs", sensitivity=True)
+        run = run_scenario(name, "highs", sensitivity=True, joint=JOINT_POINTS)
         job.sections = [{"title": s.title, "text": s.text, "table": Markup(s.table) if s.table else "",
                          "figure": _figure_json(s.figure) if s.figure is not None else ""}
                         for s in sections(run)]
