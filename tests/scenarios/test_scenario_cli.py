@@ -27,7 +27,7 @@ def test_cli_list_run_compare(tmp_path: Path) -> None:
     pytest.importorskip("plotly")
     runner = CliRunner()
     res = runner.invoke(app, ["scenario", "list"])
-    assert res.exit_code == 0 and "war1941" in res.output and builtin_scenarios() == ["war1941", "war1941_weapons"]
+    assert res.exit_code == 0 and "war1941" in res.output and builtin_scenarios() == ["war1941", "war1941_45", "war1941_weapons"]
     res = runner.invoke(app, ["scenario", "run", "war1941", "--out", str(tmp_path / "w"), "--no-sensitivity"])
     assert res.exit_code == 0, res.output
     report = (tmp_path / "w" / "report.html").read_text(encoding="utf-8")

@@ -25,7 +25,8 @@ import scipy.sparse as sp
 from councilplan.planning.problem import SOFT_BLOCKS
 from councilplan.solvers.base import Block, LinearProgram, SolveOptions, Solver, Status
 
-_KIND = {"goods": "net output", "floors": "floor", "labour": "labour", "resources": "resource"}
+_KIND = {"goods": "net output", "floors": "floor", "labour": "labour", "resources": "resource",
+         "terminal": "capital at the end"}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from councilplan.solvers.base import LinearProgram
 
 #: Row blocks whose bounds the councils or the plan's limits set, and which the
 #: elastic relaxation may move to explain an infeasible plan.
-SOFT_BLOCKS = ("goods", "floors", "labour", "resources")
+SOFT_BLOCKS = ("goods", "floors", "labour", "resources", "terminal")
 
 
 class PlanningInputError(InputError):

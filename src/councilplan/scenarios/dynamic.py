@@ -38,7 +38,7 @@ from councilplan.planning.problem import PlanningInputError
 
 CAPITAL_COLUMNS = ("process", "good", "per_unit", "initial", "depreciation", "gestation", "terminal")
 TRANSFER_COLUMNS = ("source", "dest", "lag", "loss", "share", "first", "last")
-OBJECTIVE_KINDS = ("ray", "sum-ray", "linear")
+OBJECTIVE_KINDS = ("ray", "sum-ray", "harmony", "linear")
 TERM_KINDS = ("net_output", "activity", "labour", "stock", "capacity", "inventory", "investment")
 
 
@@ -298,8 +298,13 @@ class DynamicObjective:
     ``sum-ray``
         one scale per period: ``max Σ_t w_t s_t`` with ``y[t] ≥ s_t·d[t]`` (Cockshott's
         five-year plan objective with ``w = 1``).
+    ``harmony``
+        ``max Σ_t w_t Σ_i h(y[i,t]/d[i,t] - 1)`` over every good and period with ``d > 0``: the
+        static plan's harmony (:func:`councilplan.planning.objectives.harmony`, steep below target,
+        flat beyond +50 %) in every period, so that every good's fulfilment counts, not only the
+        scarcest one's as in a ray.
     ``linear``
-        ``Σ terms`` only. Terms may also be added to ``ray`` and ``sum-ray``.
+        ``Σ terms`` only. Terms may also be added to ``ray``, ``sum-ray`` and ``harmony``.
     """
 
     kind: str = "sum-ray"

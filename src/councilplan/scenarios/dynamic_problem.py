@@ -161,7 +161,7 @@ def build_dynamic_problem(de: DynamicEconomy, objective: str | DynamicObjective 
     for tm in obj.terms:
         cols, vals = _term_columns(de, tm, X=lay.X, Y=lay.Y, S=lay.S, Kc=lay.Kc, Ic=lay.Ic, Mc=lay.Mc)
         bb.add_cost(cols, maxsign * tm.weight * vals)
-    return bb.build(sense="max" if obj.kind in ("ray", "sum-ray") else obj.sense)
+    return bb.build(sense="max" if obj.kind in ("ray", "sum-ray", "harmony") else obj.sense)
 
 
 def define_dynamic_columns(bb: BlockBuilder, de: DynamicEconomy, obj: DynamicObjective, *,
@@ -202,7 +202,16 @@ def define_dynamic_columns(bb: BlockBuilder, de: DynamicEconomy, obj: DynamicObj
     window = (per[None, :] >= first[:, None]) & (per[None, :] <= last[:, None])
     Mc = bb.cols("transfer", period_index(tr.index, T), upper=np.where(window.T.ravel(), np.inf, 0.0))
     Sc: int | None = None
-    if obj.kind == "ray":
+    if obj.kind == "harmony":
+        w = np.ones(T) if obj.period_weights is None else np.asarray(obj.period_weights, dtype=float)
+        if w.size != T:
+            raise PlanningInputError(f"period_weights has {w.size} values for {T} periods")
+        d = de.target.to_numpy(dtype=float)  # (m, T)
+        di = np.flatnonzero(d.T.ravel() > 0)
+        if di.size == 0:
+            raise PlanningInputError("the harmony objective needs targets: give positive target amounts")
+        Sc = bb.cols("harmony", period_index(goods, T)[di], lower=-np.inf, cost=-w[di // len(goods)])
+    elif obj.kind == "ray":
         Sc = bb.cols("scale", pd.Index(["s"], dtype=object), cost=-1.0)
     elif obj.kind == "sum-ray":
         w = np.ones(T) if obj.period_weights is None else np.asarray(obj.period_weights, dtype=float)
@@ -298,6 +307,9 @@ def define_dynamic_targets(bb: BlockBuilder, lay: _Layout) -> None:
     """``goods`` (good, t) with ``d > 0``: ``y[t] - d[t]·s ≥ 0`` (ray: one ``s``; sum-ray: ``s_t``),
     the block the static plan's ray calls ``goods`` too."""
     obj, T, per = lay.obj, lay.T, lay.per
+    if obj.kind == "harmony":
+        define_dynamic_harmony(bb, lay)
+        return
     if obj.kind not in ("ray", "sum-ray"):
         return
     assert lay.Sc is not None
@@ -316,6 +328,31 @@ def define_dynamic_targets(bb: BlockBuilder, lay: _Layout) -> None:
     loc = np.arange(di.size)
     bb.rows("goods", period_index(lay.de.base.goods.index, T)[di], np.concatenate([loc, loc]),
             np.concatenate([lay.Y + di, scol]), np.concatenate([np.ones(di.size), -d.T.ravel()[di]]), lower=0.0)
+
+
+def define_dynamic_harmony(bb: BlockBuilder, lay: _Layout) -> None:
+    """``harmony`` (good, t, piece k) for every ``d[i,t] > 0``: ``d z - b_k y ≤ d (a_k - b_k)``, i.e.
+    ``z ≤ a_k + b_k (y/d - 1)``, in the good's own units like the static plan's
+    (:func:`councilplan.planning.problem.define_harmony`); ``z`` is the block ``harmony``."""
+    from councilplan.planning.objectives import harmony_pieces
+
+    assert lay.Sc is not None
+    goods = lay.de.base.goods.index
+    d = lay.de.target.to_numpy(dtype=float).T.ravel()  # period-major, like the net_output block
+    di = np.flatnonzero(d > 0)
+    a, b = harmony_pieces()
+    K, n = b.size, di.size
+    loc = np.arange(K * n)
+    piece = np.repeat(np.arange(K), n)
+    cols_y, cols_z = lay.Y + np.tile(di, K), lay.Sc + np.tile(np.arange(n), K)
+    vals_y, vals_z = -b[piece], np.tile(d[di], K)
+    keep = vals_y != 0  # the flat piece has no y term
+    rows = np.concatenate([loc[keep], loc])
+    labels = period_index(goods, lay.T)[np.tile(di, K)]
+    index = pd.MultiIndex.from_arrays([labels.get_level_values(0), labels.get_level_values(1), piece],
+                                      names=["good", "period", "piece"])
+    bb.rows("harmony", index, rows, np.concatenate([cols_y[keep], cols_z]), np.concatenate([vals_y[keep], vals_z]),
+            upper=np.tile(d[di], K) * (a[piece] - b[piece]))
 
 
 def define_dynamic_limits(bb: BlockBuilder, lay: _Layout) -> None:

@@ -15,7 +15,8 @@ nothing. Inputs are shown, labelled, and left out of the fit. A row may also say
 
 The fit of the free results is the distribution of ``factor = max(r, 1/r)`` with
 ``r = plan / actual``: its median, the share within a factor of 2 and 3, the geometric mean
-:math:`\\exp(\\overline{\\log r})` (below 1: the plan makes too little) and the worst row.
+:math:`\\exp(\\overline{\\log r})` over the rows with ``r > 0`` (below 1: the plan makes too
+little; rows where the plan makes none are counted apart) and the worst row.
 """
 
 from __future__ import annotations
@@ -161,16 +162,20 @@ class Fit:
     geometric_mean_ratio: float
     worst: str
     by_good: pd.DataFrame  # good, comparisons, worst factor, geometric mean ratio
+    #: free comparisons where the plan makes none of the good (left out of the geometric mean)
+    zeros: int = 0
 
     def text(self) -> str:
         if not self.free:
             return f"no free results to compare ({self.inputs} comparisons are inputs)"
         return (f"{self.free} free comparisons ({self.inputs} inputs left out): median factor "
                 f"{self.median_factor:.2f}, {self.within_2:.0%} within a factor of 2, {self.within_3:.0%} within 3; "
-                f"geometric mean plan/actual {self.geometric_mean_ratio:.2f}; worst: {self.worst}")
+                f"geometric mean plan/actual {self.geometric_mean_ratio:.2f}"
+                + (f" (over the {self.free - self.zeros} the plan makes any of)" if self.zeros else "")
+                + f"; worst: {self.worst}")
 
     def as_dict(self) -> dict[str, float | int | str]:
-        return {"free": self.free, "inputs": self.inputs, "median_factor": self.median_factor,
+        return {"free": self.free, "inputs": self.inputs, "zeros": self.zeros, "median_factor": self.median_factor,
                 "within_2": self.within_2, "within_3": self.within_3,
                 "geometric_mean_ratio": self.geometric_mean_ratio, "worst": self.worst}
 
@@ -183,8 +188,9 @@ def fit(comparison: pd.DataFrame) -> Fit:
     empty = pd.DataFrame(columns=["good", "comparisons", "worst_factor", "geometric_mean_ratio"])
     if not len(free) or not np.isfinite(f).any():
         return Fit(len(free), n_in, float("nan"), float("nan"), float("nan"), float("nan"), "", empty)
+    r = free["ratio"].to_numpy(dtype=float)
     with np.errstate(divide="ignore"):
-        logr = np.log(free["ratio"].to_numpy(dtype=float))
+        logr = np.where(r > 0, np.log(np.where(r > 0, r, 1.0)), np.nan)  # a plan of zero has no log: counted apart
     k = int(np.nanargmax(np.where(np.isnan(f), -np.inf, f)))
     w = free.iloc[k]
     worst = f"{w['good']} {w['variant']} {w['first']}–{w['last']}".replace("  ", " ") + f" (plan/actual {w['ratio']:.3g})"
@@ -194,4 +200,5 @@ def fit(comparison: pd.DataFrame) -> Fit:
     by["geometric_mean_ratio"] = np.exp(by.pop("mean_log"))
     return Fit(free=len(free), inputs=n_in, median_factor=float(np.nanmedian(f)),
                within_2=float(np.mean(f <= 2)), within_3=float(np.mean(f <= 3)),
-               geometric_mean_ratio=float(np.exp(np.nanmean(logr))), worst=worst, by_good=by)
+               geometric_mean_ratio=float(np.exp(np.nanmean(logr))) if np.isfinite(logr).any() else float("nan"),
+               worst=worst, by_good=by, zeros=int((r == 0).sum()))

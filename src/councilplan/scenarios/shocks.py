@@ -63,8 +63,13 @@ class Occupation(Shock):
     start: int
     share: float = 1.0
     end: int | None = None
+    #: a partial occupation also takes its share of the region's capital on entering ``start``;
+    #: ``capture = false`` only holds that share of the region's capacity (a front moving back)
+    capture: bool = True
 
     def apply(self, de: DynamicEconomy) -> DynamicEconomy:
+        if not 0 <= self.share <= 1:
+            raise PlanningInputError(f"occupation of '{self.region}': share must be in [0, 1], not {self.share}")
         mask = in_region(de.base.processes, self.region)
         if not mask.any():
             raise PlanningInputError(f"occupation: no process is in region '{self.region}'")
@@ -74,7 +79,7 @@ class Occupation(Shock):
         # finite capacities shrink by the share; all capacity goes when the whole region is taken
         cap.loc[mask, ps] = 0.0 if self.share >= 1 else np.where(np.isfinite(block), block * (1 - self.share), np.inf)
         out = de.replace(capacity=cap)
-        if self.share < 1 and len(de.capital):
+        if self.share < 1 and self.capture and len(de.capital):
             # a partial occupation takes that share of the region's capital stocks on entering `start`
             sel = pair_region(de.capital, de.base.processes, self.region)
             surv = de.survival.copy()
