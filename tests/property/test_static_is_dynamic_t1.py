@@ -40,3 +40,18 @@ def test_one_period_least_labour_is_the_static_least_labour(e: cp.Economy) -> No
     assert dynamic.status == static.status
     if static.optimal:
         assert dynamic.objective == pytest.approx(static.objective, rel=1e-7, abs=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(e=economies, periods=st.integers(1, 3))
+def test_dynamic_harmony_is_the_static_harmony_in_every_period(e: cp.Economy, periods: int) -> None:
+    """With nothing linking the periods (no capital, no stocks), the multi-period harmony is the
+    static harmony (unit weights) once per period, and certifies."""
+    e = e.with_targets(e.targets.assign(weight=1.0))
+    static = cp.plan(e, "harmony", with_values=False)
+    dynamic = plan_dynamic(DynamicEconomy.from_static(e, periods), "harmony")
+    assert dynamic.status == static.status
+    if static.optimal:
+        assert dynamic.objective == pytest.approx(periods * static.objective, rel=1e-6, abs=1e-6 * periods)
+        assert dynamic.certificate is not None and dynamic.certificate.within(1e-7)
+        assert dynamic.scale is None

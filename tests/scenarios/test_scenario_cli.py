@@ -14,10 +14,13 @@ from councilplan.scenarios.runner import builtin_scenarios, run_scenario
 def test_war1941_meets_the_gko_floors() -> None:
     run = run_scenario("war1941", sensitivity=False)
     assert run.plan.optimal and run.plan.certificate.within(1e-7)
-    comp = run.comparison.set_index("good")
+    comp = run.comparison[run.comparison["first"] == 3].set_index("good")
     assert comp.loc["tanks", "plan"] >= 22000 - 1e-6
     assert comp.loc["aircraft", "plan"] >= 22000 - 1e-6
     assert comp.loc["aircraft", "actual"] == 25436
+    # the floors bind, so the two 1942 comparisons are inputs; every other good is a free result
+    assert comp.loc[["tanks", "aircraft"], "role"].eq("input").all()
+    assert comp.drop(index=["tanks", "aircraft"])["role"].eq("free").all() and len(comp) >= 9
     # the west produces nothing once occupied
     west = [p for p in run.plan.activity.index if p.endswith("@west")]
     assert run.plan.activity.loc[west, [2, 3, 4, 5, 6]].abs().max().max() < 1e-6

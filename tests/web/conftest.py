@@ -47,12 +47,16 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Any:
-    """``shots(page, name)`` saves a full-page screenshot as a test artefact and returns its path."""
+    """``shots(page, name)`` saves a full-page screenshot as a test artefact and returns its path;
+    ``shots(page, name, element)`` saves only that element (a Playwright locator)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page: Any, name: str) -> Path:
+    def take(page: Any, name: str, element: Any = None) -> Path:
         path = ARTIFACTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if element is not None:
+            element.screenshot(path=str(path))
+        else:
+            page.screenshot(path=str(path), full_page=True)
         return path
 
     return take

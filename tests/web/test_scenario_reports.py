@@ -56,7 +56,42 @@ def test_war1941_report_in_the_browser(portal: tuple[str, Database], browser: An
     page.on("console", lambda m: console.append((m.text, m.location.get("url", ""))))
     page.goto("/portal/scenarios/war1941")
     page.wait_for_selector('.chart[data-drawn="true"]', timeout=30_000)
+    comparison = page.locator("section", has=page.get_by_role("heading", name="Plan against published actual output",
+                                                               exact=True))
+    assert "the plan makes what it is told" in comparison.inner_text()  # the GKO floors: inputs, labelled
+    shots(page, "comparison", comparison)
     assert page.locator(".chart svg.main-svg").count() >= 3
     assert not refused_by_csp(console), console
     shots(page, "war1941")
+    assert not axe_violations(page)
+
+
+@pytest.mark.slow
+def test_war1941_45_report_shows_history_labels_and_the_joint_sweep(portal: tuple[str, Database], browser: Any,
+                                                                    shots: Any) -> None:
+    """The report a historian reads: every good against actual output, free results apart from
+    inputs, the fit, and the joint sweep's ranges (with its box plot drawn)."""
+    url, _db = portal
+    r = _ready(url, "war1941_45")
+    assert r.status_code == 200, r.text[:400]
+    for heading in ("Plan against published actual output", "Fit of the free results",
+                    "Joint sweep: every assumption at once", "Published inputs and their sources"):
+        assert heading in r.text
+    assert "free: the plan chose it" in r.text and "within a factor of 2" in r.text
+    assert "p5" in r.text and "p95" in r.text  # the sweep's distribution, not only its ends
+    page = browser.new_context(base_url=url, viewport={"width": 1400, "height": 900}).new_page()
+    console: list[tuple[str, str]] = []
+    page.on("console", lambda m: console.append((m.text, m.location.get("url", ""))))
+    page.goto("/portal/scenarios/war1941_45")
+    page.wait_for_selector('.chart[data-drawn="true"]', timeout=30_000)
+    assert page.locator(".chart svg.main-svg").count() >= 4
+    assert not refused_by_csp(console), console
+    shots(page, "war1941_45")
+    for name, title in (("comparison", "Plan against published actual output"), ("fit", "Fit of the free results"),
+                        ("joint", "Joint sweep: every assumption at once")):
+        section = page.locator("section", has=page.get_by_role("heading", name=title, exact=True))
+        if name == "comparison":  # every row says what it is; here no floor binds, so all are free
+            text = section.inner_text()
+            assert text.count("free: the plan chose it") >= 45 and "input: the floor" not in text
+        shots(page, name, section)
     assert not axe_violations(page)

@@ -179,18 +179,22 @@ def _schedule(d: Path, de: DynamicEconomy, checker: Checker) -> DynamicEconomy:
     periods = _periods(checker, tab, de.periods)
     if de.productivity.empty:  # a productivity row needs the full (process × period) table
         de = de.replace(productivity=pd.DataFrame(1.0, index=de.base.processes.index, columns=de.period_index))
-    tables = {attr: getattr(de, attr).copy() for attr in SCHEDULE_KINDS.values()}
+    frames = {attr: getattr(de, attr) for attr in SCHEDULE_KINDS.values()}
+    arrays = {attr: f.to_numpy(dtype=float, copy=True) for attr, f in frames.items()}
+    rows = {attr: f.index.get_indexer(ids.to_numpy()) if f.index.is_unique else None for attr, f in frames.items()}
     for pos, (kind, id_, value, ps) in enumerate(zip(kinds, ids, values, periods, strict=True)):
         attr = SCHEDULE_KINDS.get(kind)
         if attr is None or not ps or np.isnan(value):
             continue
-        frame = tables[attr]
-        if id_ not in frame.index:
+        row = rows[attr]
+        i = int(row[pos]) if row is not None else -1
+        if i < 0:
             checker.add(tab.name, f"unknown {kind} id '{id_}'", f"name a {kind} defined in the economy's files",
                         int(tab.line(np.array([pos]))[0]), "id")
             continue
-        frame.loc[id_, ps] = value
-    return de.replace(**tables)
+        arrays[attr][i, np.asarray(ps) - 1] = value  # columns are the periods 1..T
+    return de.replace(**{attr: pd.DataFrame(arrays[attr], index=f.index, columns=f.columns)
+                         for attr, f in frames.items()})
 
 
 def _transfers(d: Path, de: DynamicEconomy, checker: Checker) -> DynamicEconomy:

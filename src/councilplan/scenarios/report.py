@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,14 @@ def _table(frame: pd.DataFrame) -> str:
     return html_.replace(' style="text-align: right;"', "")  # no inline style: the portal's CSP refuses it
 
 
+def _named(result: str, names: list[str]) -> str:
+    """``coal 3-6`` as ``coal 1942 Q1 – 1942 Q4`` (a sweep result's periods by name)."""
+    m = re.fullmatch(r"(.*) (\d+)-(\d+)( \(.*\))?", result)
+    if m is None or not 1 <= int(m[2]) <= int(m[3]) <= len(names):
+        return result
+    return f"{m[1]} {names[int(m[2]) - 1]} – {names[int(m[3]) - 1]}{m[4] or ''}"
+
+
 @dataclass(frozen=True)
 class Section:
     """One part of a report: a heading and either a paragraph, a table (HTML, escaped) or a plotly figure."""
@@ -109,6 +118,7 @@ def sections(run: ScenarioRun, label: str = "") -> list[Section]:
                            table=_table(f.by_good) if len(f.by_good) else ""))
     if len(run.joint):
         ranges = sweep_ranges(run.joint)
+        ranges["result"] = [_named(x, names) for x in ranges["result"]]
         ok = int((run.joint["status"] == "optimal").sum()) if "status" in run.joint else len(run.joint)
         out.append(Section("Joint sweep: every assumption at once",
                            text=f"{len(run.joint)} points ({run.joint_method}) over every assumption's range at once; "

@@ -16,7 +16,7 @@ import pandas as pd
 from councilplan.scenarios.history import Fit, compare, fit
 from councilplan.scenarios.result import DynamicPlan, plan_dynamic
 from councilplan.scenarios.shocks import Scenario, read_scenario
-from councilplan.scenarios.sweep import joint_sweep, label, scenario_actual
+from councilplan.scenarios.sweep import joint_sweep, labels, scenario_actual
 from councilplan.solvers import SolveOptions
 
 
@@ -80,8 +80,9 @@ def run_scenario(name_or_file: str | Path, solver: str = "highs", *, sensitivity
                 p = plan_dynamic(de_a, sc.objective, solver, options)
                 row = {"assumption": a.name, "setting": setting, "value": value, "status": str(p.status),
                        "objective": p.objective}
-                for c in compare(p, de_a, actual).itertuples():
-                    row[label(c)] = c.plan
+                comp = compare(p, de_a, actual)
+                for name, c in zip(labels(comp), comp.itertuples(), strict=True):
+                    row[name] = c.plan
                 rows.append(row)
     sweep = joint_sweep(sc, joint, method, seed, solver, map_fn=map_fn, on_done=on_done) if joint else pd.DataFrame()
     return ScenarioRun(sc, plan, comparison, pd.DataFrame(rows), sweep, method if joint else "")

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from councilplan.planning.problem import PlanningInputError
+from councilplan.scenarios.dynamic import DynamicEconomy
 from councilplan.scenarios.history import compare, fit, read_actual
-from councilplan.scenarios.result import plan_dynamic
+from councilplan.scenarios.result import DynamicPlan, plan_dynamic
 from councilplan.scenarios.shocks import Assumption, Scenario, read_scenario
 
 METHODS = ("sobol", "lhs")
@@ -62,22 +63,35 @@ def sweep_point(path: str, values: dict[str, float], solver: str = "highs") -> d
     sc = read_scenario(path)
     de = sc.economy(**values)
     plan = plan_dynamic(de, sc.objective, solver)
-    row: dict[str, Any] = dict(values) | {"status": str(plan.status), "objective": plan.objective}
+    row: dict[str, Any] = dict(values) | {"status": str(plan.status), "objective": plan.objective,
+                                          "labour_binds": labour_binds(plan, de) if plan.optimal else float("nan")}
     actual = scenario_actual(sc)
     if len(actual):
         comp = compare(plan, de, actual)
         f = fit(comp)
         row |= {"fit:median_factor": f.median_factor, "fit:within_2": f.within_2,
                 "fit:geometric_mean_ratio": f.geometric_mean_ratio}
-        for r in comp.itertuples():
-            row[f"ratio:{label(r)}"] = r.ratio
+        for name, r in zip(labels(comp), comp.itertuples(), strict=True):
+            row[f"ratio:{name}"] = r.ratio
     return row
 
 
-def label(r: Any) -> str:
-    """``good[ variant] first-last``: the name of a comparison in sweep tables."""
-    v = f" {r.variant}" if getattr(r, "variant", "") else ""
-    return f"{r.good}{v} {r.first}-{r.last}"
+def labour_binds(plan: DynamicPlan, de: DynamicEconomy) -> float:
+    """The share of periods in which some labour kind is used to within 0.1 % of what is available."""
+    avail = de.labour.reindex(plan.labour_used.index).to_numpy(dtype=float)
+    used = plan.labour_used.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        tight = np.isfinite(avail) & (used >= 0.999 * avail)
+    return float(tight.any(axis=0).mean()) if tight.size else 0.0
+
+
+def labels(comparison: pd.DataFrame) -> list[str]:
+    """``good first-last`` for each row of :func:`~councilplan.scenarios.history.compare` (with
+    ``(variant)`` where two rows would share a name): the comparison's name in sweep tables."""
+    base = [f"{r.good} {r.first}-{r.last}" for r in comparison.itertuples()]
+    counts = pd.Series(base).value_counts()
+    return [b if counts[b] == 1 or not r.variant else f"{b} ({r.variant})"
+            for b, r in zip(base, comparison.itertuples(), strict=True)]
 
 
 def scenario_actual(sc: Scenario) -> pd.DataFrame:
@@ -110,12 +124,15 @@ def joint_sweep(scenario: Scenario, n: int, method: str = "sobol", seed: int = 0
 
 
 def sweep_ranges(joint: pd.DataFrame) -> pd.DataFrame:
-    """The distribution of every result column of a joint sweep: optimal points, quantiles, min, max."""
+    """The distribution of every result column of a joint sweep over its optimal points: quantiles,
+    min and max of the objective, of ``labour_binds`` (the share of periods where labour is used up),
+    of the fit and of every plan/actual."""
     ok = joint[joint["status"] == "optimal"] if "status" in joint else joint
-    cols = ["objective"] + [c for c in joint.columns if c.startswith(("ratio:", "fit:"))]
+    cols = [c for c in ("objective", "labour_binds") if c in joint]
+    cols += [c for c in joint.columns if c.startswith(("ratio:", "fit:"))]
     rows = []
     for c in cols:
-        v = pd.to_numeric(ok[c], errors="coerce").dropna() if c in ok else pd.Series(dtype=float)
+        v = pd.to_numeric(ok[c], errors="coerce").dropna()
         q = v.quantile(list(QUANTILES)).to_numpy() if len(v) else np.full(len(QUANTILES), np.nan)
         rows.append({"result": c.removeprefix("ratio:"), "points": len(v),
                      **{f"p{int(p * 100)}": x for p, x in zip(QUANTILES, q, strict=True)},
