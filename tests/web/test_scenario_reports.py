@@ -28,6 +28,22 @@ def _ready(url: str, name: str, timeout: float = 240.0) -> httpx.Response:
     return r
 
 
+def _drawn(browser: Any, url: str, name: str, charts: int) -> Any:
+    """A chromium page on the scenario's report once its figures are drawn, none refused by the CSP."""
+    page = browser.new_context(base_url=url, viewport={"width": 1400, "height": 900}).new_page()
+    console: list[tuple[str, str]] = []
+    page.on("console", lambda m: console.append((m.text, m.location.get("url", ""))))
+    page.goto(f"/portal/scenarios/{name}")
+    page.wait_for_selector('.chart[data-drawn="true"]', timeout=30_000)
+    assert page.locator(".chart svg.main-svg").count() >= charts
+    assert not refused_by_csp(console), console
+    return page
+
+
+def _section(page: Any, title: str) -> Any:
+    return page.locator("section", has=page.get_by_role("heading", name=title, exact=True))
+
+
 def test_the_list_names_every_builtin_scenario(portal: tuple[str, Database]) -> None:
     url, _db = portal
     page = httpx.get(f"{url}/portal/scenarios")
@@ -51,17 +67,10 @@ def test_war1941_report_in_the_browser(portal: tuple[str, Database], browser: An
                     "Published inputs and their sources", "Output paths"):
         assert heading in r.text
     assert "<script>" not in r.text  # the figures travel as JSON data blocks, never as inline scripts
-    page = browser.new_context(base_url=url).new_page()
-    console: list[tuple[str, str]] = []
-    page.on("console", lambda m: console.append((m.text, m.location.get("url", ""))))
-    page.goto("/portal/scenarios/war1941")
-    page.wait_for_selector('.chart[data-drawn="true"]', timeout=30_000)
-    comparison = page.locator("section", has=page.get_by_role("heading", name="Plan against published actual output",
-                                                               exact=True))
+    page = _drawn(browser, url, "war1941", charts=3)
+    comparison = _section(page, "Plan against published actual output")
     assert "the plan makes what it is told" in comparison.inner_text()  # the GKO floors: inputs, labelled
     shots(page, "comparison", comparison)
-    assert page.locator(".chart svg.main-svg").count() >= 3
-    assert not refused_by_csp(console), console
     shots(page, "war1941")
     assert not axe_violations(page)
 
@@ -79,17 +88,11 @@ def test_war1941_45_report_shows_history_labels_and_the_joint_sweep(portal: tupl
         assert heading in r.text
     assert "free: the plan chose it" in r.text and "within a factor of 2" in r.text
     assert "p5" in r.text and "p95" in r.text  # the sweep's distribution, not only its ends
-    page = browser.new_context(base_url=url, viewport={"width": 1400, "height": 900}).new_page()
-    console: list[tuple[str, str]] = []
-    page.on("console", lambda m: console.append((m.text, m.location.get("url", ""))))
-    page.goto("/portal/scenarios/war1941_45")
-    page.wait_for_selector('.chart[data-drawn="true"]', timeout=30_000)
-    assert page.locator(".chart svg.main-svg").count() >= 4
-    assert not refused_by_csp(console), console
+    page = _drawn(browser, url, "war1941_45", charts=4)
     shots(page, "war1941_45")
     for name, title in (("comparison", "Plan against published actual output"), ("fit", "Fit of the free results"),
                         ("joint", "Joint sweep: every assumption at once")):
-        section = page.locator("section", has=page.get_by_role("heading", name=title, exact=True))
+        section = _section(page, title)
         if name == "comparison":  # every row says what it is; here no floor binds, so all are free
             text = section.inner_text()
             assert text.count("free: the plan chose it") >= 45 and "input: the floor" not in text
