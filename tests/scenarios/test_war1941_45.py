@@ -8,6 +8,7 @@ and ``docs/war1941_45.md`` quote, rounded up; they are not the model's best case
 from __future__ import annotations
 
 import math
+import runpy
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +138,16 @@ def test_a_joint_sweep_keeps_the_fit() -> None:
         assert joint[a.name].between(a.low, a.high).all()
         assert a.low == a.high or joint[a.name].nunique() > 1 or a.integer
     assert not math.isnan(ranges.loc["coal 3-6", "p50"])
+
+
+def test_the_data_files_are_what_the_script_writes(tmp_path: Path) -> None:
+    """``scripts/war1941_45.py`` states every coefficient; the package's files must be its output."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "war1941_45.py"
+    if not script.is_file():
+        pytest.skip("scripts/ is not beside the tests (an installed package)")
+    ns = runpy.run_path(str(script))
+    ns["write"](tmp_path)
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made and set(made) <= {p.name for p in DIR.iterdir()}
+    for name in made:
+        assert (tmp_path / name).read_text(encoding="utf-8") == (DIR / name).read_text(encoding="utf-8"), name
