@@ -34,10 +34,14 @@ def generate(
     format: Annotated[FileFormat, typer.Option("--format", help="file format")] = FileFormat.csv,
     planted: Annotated[bool, typer.Option("--planted", help="plant a known min-labour optimum "
                                           "(written to DEST/planted/)")] = False,
+    joint_share: Annotated[float, typer.Option(help="share of processes with a by-product (joint production; "
+                                               "not with --planted)")] = 0.0,
 ) -> None:
     """Generate a realistic sparse productive economy (power-law inputs, alternatives, labour kinds)."""
     if goods < 1:
         raise InputError("--goods must be at least 1")
+    if planted and joint_share:
+        raise InputError("--planted plants one output per process: leave out --joint-share")
     with console.status(f"generating {goods} goods …"):
         if planted:
             from councilplan.planning.planted import planted_economy
@@ -49,7 +53,7 @@ def generate(
             from councilplan.model.synthetic import random_economy
 
             economy = random_economy(goods, inputs_per_good=inputs, alt_share=alt_share, labour_kinds=kinds,
-                                     resources=resources, seed=seed)
+                                     resources=resources, seed=seed, joint_share=joint_share)
         write_economy(economy, dest, format=format.value)
         if planted:
             sol = dest / "planted"

@@ -103,6 +103,7 @@ def random_economy(
     baseline_terms: int = 20,
     feasible_targets: bool = False,
     headroom: float = 1.2,
+    joint_share: float = 0.0,
 ) -> Economy:
     """A random productive economy with ``n_goods`` goods (construction in the module docstring).
 
@@ -124,6 +125,10 @@ def random_economy(
     feasible_targets : calibrate the limits so that the targets can be met (item 9 above).
     headroom : with ``feasible_targets``, labour and resources available as a multiple (≥ 1)
         of what the baseline needs.
+    joint_share : share of processes with a by-product (joint production): a second output
+        ``B[k, j] ~ U(0.05, 0.3)`` of a random other good ``k``. By-products only add net output,
+        so the economy stays productive; they are drawn from their own stream (``[seed, 11]``),
+        so ``joint_share = 0`` gives the same economy as before the option existed.
     """
     if n_goods < 1:
         raise InputError("n_goods must be at least 1")
@@ -135,6 +140,8 @@ def random_economy(
         raise InputError("inputs_per_good must be at least 1")
     if labour_kinds < 1:
         raise InputError("labour_kinds must be at least 1")
+    if not 0 <= joint_share <= 1:
+        raise InputError(f"joint_share must be in [0, 1], not {joint_share}")
     rng = np.random.default_rng(seed)
     n = int(n_goods)
 
@@ -162,6 +169,11 @@ def random_economy(
     del rows, weights
 
     B = sp.csc_matrix((np.ones(n_proc), makes.astype(np.int32), np.arange(n_proc + 1)), shape=(n, n_proc))
+    if joint_share > 0 and n > 1:  # by-products: a second output of another good
+        jr = np.random.default_rng([seed, 11])
+        joint = np.flatnonzero(jr.random(n_proc) < joint_share)
+        other = (makes[joint] + jr.integers(1, n, size=joint.size)) % n
+        B = (B + sp.csc_matrix((jr.uniform(0.05, 0.3, size=joint.size), (other, joint)), shape=(n, n_proc))).tocsc()
 
     # --- labour: one kind, half of the processes also a second kind
     kinds = ["labour"] + [f"labour{k + 1}" for k in range(1, labour_kinds)]
@@ -229,7 +241,9 @@ def random_economy(
         labour_available=lab_avail, resource_available=res_avail,
         capacity=pd.Series(cap, index=processes.index), targets=targets,
         meta={"name": f"random-{n}-s{seed}",
-              "description": (f"random economy: {n} goods, {n_alt} alternative techniques, {labour_kinds} labour kinds, "
+              "description": (f"random economy: {n} goods, {n_alt} alternative techniques, "
+                              + (f"by-products in {joint_share:.0%} of processes, " if joint_share > 0 else "")
+                              + f"{labour_kinds} labour kinds, "
                               f"{resources} resources, Zipf({zipf}) input popularity, column sums of A ≤ {1 - margin:g}"),
               "source": f"councilplan.model.synthetic.random_economy(n_goods={n}, seed={seed})"},
     )

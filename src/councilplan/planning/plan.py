@@ -55,6 +55,9 @@ class Plan:
     _labour_values: pd.DataFrame | None = field(default=None, repr=False)
     #: the backend's raw arrays (``x``, ``row_dual``) and warm-start state (``basis``)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: a ray plan from an inexact backend: ``(L, U)`` with ``L = scale ≤ s* ≤ U``
+    #: (:mod:`councilplan.planning.bracket`); ``None`` for exact backends and other objectives
+    bounds: tuple[float, float] | None = None
 
     @property
     def labour_values(self) -> pd.DataFrame | None:

@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from councilplan.model.economy import Economy
+from councilplan.planning.bracket import RayBracket
 from councilplan.planning.explain import explain_infeasible, explain_unbounded
 from councilplan.planning.objectives import Objective
 from councilplan.planning.plan import Plan, assemble_prices
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import SolveOptions, Status, get_solver
-from councilplan.solvers.base import Solver
+from councilplan.solvers.base import Certificate, LinearProgram, LPResult, Solver
 
 
 def hashed_options(options: SolveOptions) -> dict[str, Any]:
@@ -37,6 +38,49 @@ def input_hash(economy: Economy, objective: str, solver: str, options: SolveOpti
     h = hashlib.sha256(economy.content_hash().encode())
     h.update(json.dumps({"objective": objective, "solver": solver, **hashed_options(options)}).encode())
     return h.hexdigest()
+
+
+#: tightenings of a first-order backend's tolerance (÷ 10 each, warm) to bring a ray's bracket within tol
+BRACKET_ROUNDS = 3
+
+
+def bracket_ray(economy: Economy, lp: LinearProgram, backend: Solver, opts: SolveOptions, res: LPResult,
+                cert: Certificate | None, seconds: float
+                ) -> tuple[LPResult, Certificate | None, float, RayBracket | None]:
+    """A ray plan from an inexact backend, made to mean what its tolerance says
+    (:mod:`councilplan.planning.bracket`): the reported plan is the repaired, feasible one, its scale
+    ``L`` a lower bound of the optimum with a dual bound ``U``. While ``(U - L) / U > tol``, the backend
+    is run again from its point with a tolerance ten times tighter (at most :data:`BRACKET_ROUNDS`
+    times); the result says how close it got (``LPResult.message``)."""
+    from councilplan.planning.bracket import ray_bracket
+    from councilplan.solvers.base import certify
+
+    if res.x is None or res.row_dual is None:
+        return res, cert, seconds, None
+    bracket = ray_bracket(economy, lp, res.x, res.row_dual)
+    inner, rounds = opts.tol, 0
+    while (bracket is None or bracket.gap > opts.tol) and rounds < BRACKET_ROUNDS and "warm_start" in backend.capabilities:
+        inner /= 10
+        again, cert2, t2 = backend.solve(lp, replace(opts, tol=inner, warm_start=(res.x, res.row_dual)))
+        seconds += t2
+        rounds += 1
+        if again.status is not Status.OPTIMAL or again.x is None or again.row_dual is None:
+            break
+        res, cert = again, cert2
+        bracket = ray_bracket(economy, lp, again.x, again.row_dual)
+    if bracket is None or res.x is None or res.row_dual is None:
+        return res, cert, seconds, None
+    n = economy.n_processes
+    x = res.x.copy()
+    x[:n] = bracket.x
+    x[n] = bracket.lower * float(lp.meta.get("ray_unit", 1.0))
+    within = "within" if bracket.gap <= opts.tol else "NOT within"
+    note = (f"scale {bracket.lower:.10g} of a feasible plan, at most {bracket.upper:.10g} (dual bound): "
+            f"{bracket.gap:.1e} apart, {within} tol {opts.tol:g}"
+            + (f" after {rounds} tightening(s)" if rounds else ""))
+    y = res.row_dual
+    res = replace(res, x=x, message=f"{res.message}; {note}" if res.message else note)
+    return res, certify(lp, x, y), seconds, bracket
 
 
 def plan(
@@ -66,6 +110,9 @@ def plan(
     lp = build_problem(economy, objective)
     t_build = time.perf_counter() - t0
     res, cert, t_solve = backend.solve(lp, opts)
+    bracket = None
+    if objective == "ray" and res.status is Status.OPTIMAL and res.extra.get("backend", backend.name) != "highs":
+        res, cert, t_solve, bracket = bracket_ray(economy, lp, backend, opts, res, cert, t_solve)
     timings = {"build": t_build, "solve": t_solve}
     n = economy.n_processes
     x = res.x[:n] if res.x is not None else np.zeros(n)
@@ -83,7 +130,7 @@ def plan(
         timings["explain"] = time.perf_counter() - t1
     scale = None
     if objective == "ray" and res.x is not None:
-        scale = float(res.x[n]) / lp.meta.get("ray_unit", 1.0)
+        scale = bracket.lower if bracket is not None else float(res.x[n]) / lp.meta.get("ray_unit", 1.0)
     objective_value = cert.primal_objective if cert is not None and res.status is Status.OPTIMAL else None
     p = Plan(
         status=res.status, objective_name=objective, solver=backend.name, objective=objective_value,
@@ -91,6 +138,7 @@ def plan(
         certificate=cert, timings=timings, iterations=res.iterations, scale=scale, explanation=explanation,
         input_hash=input_hash(economy, objective, backend.name, opts), options=hashed_options(opts),
         message=explanation.text if explanation else res.message,
+        bounds=(bracket.lower, bracket.upper) if bracket is not None else None,
         raw=({"x": res.x, "row_dual": res.row_dual, "basis": res.extra.get("basis")}
              if res.x is not None and res.row_dual is not None else {}),
     )
