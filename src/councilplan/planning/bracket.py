@@ -8,7 +8,7 @@ a dual bound ``U ≥ s*`` comes with it, and ``(s* - L) / s* ≤ (U - L) / U``.
 
 **Lower bound (primal repair).** From any ``x`` with scale ``ŝ``: clip it to ``[0, cap]``; cover the
 deficits ``δ = max(0, max(floor, ŝ d) - (B - A) x)`` with ``Δ = M⁻¹ δ`` on each good's most used technique
-``M = (B - A)[:, P]`` (repeated while any deficit is left, a few times at most); scale by the
+``M = (B - A)[:, P]`` (BiCGSTAB; repeated while any deficit is left, a few times at most); scale by the
 largest ``θ ≤ 1`` with ``L x' ≤ a``, ``R x' ≤ r``, ``x' ≤ cap``. Then ``x' = θ (x⁺ + Δ)`` is
 feasible and ``L = min_{d_i > 0} ((B - A) x')_i / d_i``.
 
@@ -75,7 +75,7 @@ def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[floa
     below ``max(floor, scale · d)``, so that a solver's ``scale`` survives the repair but for the
     labour the cover costs), or ``None`` if the repair fails (a good no process makes, a singular
     technique, or floors that scaling down would break)."""
-    from councilplan.model.iomath import leontief_solve
+    from scipy.sparse.linalg import bicgstab
 
     net = economy.net
     cap = economy.capacity.to_numpy(dtype=float)
@@ -87,15 +87,14 @@ def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[floa
     pick = _techniques(economy, xr)
     if (pick < 0).any() or not (d > 0).any():
         return None
-    M = net[:, pick].tocsc()
+    M = net[:, pick].tocsr()  # productive, so an iterative solve converges fast (an LU fills in)
     for _ in range(REPAIR_ROUNDS):
         deficit = np.maximum(need - net @ xr, 0.0)
         if deficit.max() <= 1e-12 * max(1.0, float(np.abs(need).max())):
             break
-        try:
-            delta = leontief_solve(sp.identity(M.shape[0], format="csc") - M, deficit)
-        except RuntimeError:  # singular
-            return None
+        delta, info = bicgstab(M, deficit, rtol=1e-12, atol=0.0, maxiter=1000)
+        if info != 0 or not np.isfinite(delta).all():
+            return None  # the rounds cover what an inexact solve leaves; a failed one claims nothing
         add = np.zeros_like(xr)
         np.add.at(add, pick, np.maximum(delta, 0.0))
         xr = xr + add
