@@ -71,6 +71,7 @@ def test_gross_output_counts_what_is_used_up_and_net_output_does_not() -> None:
     ({"good": "coal", "first": 3, "last": 2, "value": 1}, "first ≤ last"),
     ({"good": "coal", "first": "x", "value": 1}, "must be numbers"),
     ({"good": "coal", "value": 1, "measure": "gorss"}, "'gross' or 'net'"),
+    ({"good": "coal", "value": 1, "role": "inptu"}, "role is 'input' or empty"),
 ])
 def test_bad_published_figures_name_the_row(row: dict[str, object], message: str) -> None:
     with pytest.raises(PlanningInputError, match=message) as err:

@@ -73,8 +73,9 @@ def _techniques(economy: Economy, x: np.ndarray) -> np.ndarray:
 def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[float, np.ndarray] | None:
     """A feasible plan near ``x`` and its scale (module docstring; the deficits covered are those
     below ``max(floor, scale · d)``, so that a solver's ``scale`` survives the repair but for the
-    labour the cover costs), or ``None`` if the repair fails (a good no process makes, a singular
-    technique, or floors that scaling down would break)."""
+    labour the cover costs), or ``None`` if the repair fails (a good no process makes, a solve on
+    the techniques that does not converge, deficits left after the rounds, or floors that scaling
+    down would break)."""
     from scipy.sparse.linalg import bicgstab
 
     net = economy.net
@@ -129,28 +130,29 @@ def _implied_bounds(economy: Economy) -> np.ndarray:
     return ub
 
 
-def lagrangian_bound(economy: Economy, p: np.ndarray, q: np.ndarray, w: np.ndarray, v: np.ndarray) -> float:
+def lagrangian_bound(economy: Economy, p: np.ndarray, q: np.ndarray, w: np.ndarray, v: np.ndarray,
+                     ub: np.ndarray | None = None) -> float:
     """``U(p, q, w, v) = wᵀa + vᵀr - qᵀfloor + Σ_j ub_j max(0, π_j - c_j)`` for ``pᵀd = 1``: the
     Lagrangian's maximum over ``x ∈ [0, ub]`` (:func:`_implied_bounds`) and ``s ≥ 0``, hence ``≥ s*``."""
     floor = np.maximum(economy.targets["floor"].to_numpy(dtype=float), 0.0)
     a = np.nan_to_num(economy.labour_available.to_numpy(dtype=float), posinf=0.0)
     r = np.nan_to_num(economy.resource_available.to_numpy(dtype=float), posinf=0.0)
     gain = np.maximum(economy.net.T @ (p + q) - (economy.L.T @ w + economy.R.T @ v), 0.0)
-    ub = _implied_bounds(economy)
+    ub = _implied_bounds(economy) if ub is None else ub
     pos = gain > 0
     if not np.isfinite(ub[pos]).all():
         return float("inf")
     return float(w @ a + v @ r - q @ floor + ub[pos] @ gain[pos])
 
 
-def _best_limits(economy: Economy, pi: np.ndarray, w0: np.ndarray, v0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _best_limits(economy: Economy, pi: np.ndarray, w0: np.ndarray, v0: np.ndarray,
+                 ub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For fixed ``π``, the prices of the limits that make the bound smallest: the small LP
     ``min aᵀw + rᵀv + Σ ub_j t_j`` s.t. ``t_j + L_jᵀw + R_jᵀv ≥ π_j`` (``t_j`` only where ``ub_j``
     is finite), ``w, v, t ≥ 0`` (HiGHS; its answer is only a proposal: the bound is re-evaluated
     exactly by :func:`lagrangian_bound`). ``w0, v0`` when it cannot be solved."""
     from councilplan.solvers import SolveOptions, Status, get_solver
 
-    ub = _implied_bounds(economy)
     rows = np.flatnonzero(pi > 1e-15 * max(1.0, float(np.abs(pi).max())))
     k, nr = economy.L.shape[0], economy.R.shape[0]
     a = economy.labour_available.to_numpy(dtype=float)
@@ -211,9 +213,10 @@ def ray_upper(economy: Economy, lp: LinearProgram, row_dual: np.ndarray) -> floa
             w[pos[pos >= 0]] = b[0][pos >= 0] / alpha
         prices.append(w)
     w, v = prices
-    best = lagrangian_bound(economy, p, q, w, v)
-    w2, v2 = _best_limits(economy, economy.net.T @ (p + q), w, v)
-    return min(best, lagrangian_bound(economy, p, q, w2, v2))
+    ub = _implied_bounds(economy)
+    best = lagrangian_bound(economy, p, q, w, v, ub)
+    w2, v2 = _best_limits(economy, economy.net.T @ (p + q), w, v, ub)
+    return min(best, lagrangian_bound(economy, p, q, w2, v2, ub))
 
 
 def ray_bracket(economy: Economy, lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray) -> RayBracket | None:

@@ -111,7 +111,8 @@ def plan(
     t_build = time.perf_counter() - t0
     res, cert, t_solve = backend.solve(lp, opts)
     bracket = None
-    if objective == "ray" and res.status is Status.OPTIMAL and res.extra.get("backend", backend.name) != "highs":
+    ran = res.extra.get("backend", backend.name)  # auto: the backend it picked
+    if objective == "ray" and res.status is Status.OPTIMAL and "exact" not in get_solver(ran).capabilities:
         res, cert, t_solve, bracket = bracket_ray(economy, lp, backend, opts, res, cert, t_solve)
     timings = {"build": t_build, "solve": t_solve}
     n = economy.n_processes

@@ -65,6 +65,8 @@ def read_actual(rows: list[dict[str, object]] | pd.DataFrame, csv: Path | None =
                 raise PlanningInputError(f"{line}: the published value must be a positive number, not {r['value']}")
             if first < 1 or (last is not None and last < first):
                 raise PlanningInputError(f"{line}: periods must satisfy 1 ≤ first ≤ last, not {first}..{last}")
+            if _text(r.get("role")) not in ("", "input"):
+                raise PlanningInputError(f"{line}: role is 'input' or empty, not '{r.get('role')}'")
             measure = _text(r.get("measure")) or "gross"
             if measure not in ("gross", "net"):
                 raise PlanningInputError(f"{line}: measure is 'gross' or 'net', not '{measure}'")
@@ -135,10 +137,7 @@ def compare(plan: DynamicPlan, de: DynamicEconomy, actual: pd.DataFrame) -> pd.D
         span = list(range(first, last + 1))
         frame = plan.gross_output if r["measure"] == "gross" else plan.net_output
         value = float(frame.loc[parts, span].to_numpy().sum()) if plan.optimal else float("nan")
-        why = str(r.get("role") or "")
-        if why and why != "input":
-            raise PlanningInputError(f"published figure for '{good}': role is 'input' or empty, not '{why}'")
-        why = "input: named so in the scenario" if why == "input" else ""
+        why = "input: named so in the scenario" if r.get("role") == "input" else ""
         if plan.optimal and not why:
             why = next((w for w in (_binding_floor(plan, de, g, span) for g in parts) if w), "")
         ratio = value / float(r["value"])
