@@ -26,8 +26,16 @@ def test_one_period_ray_is_the_static_ray(e: cp.Economy) -> None:
     assert dynamic.status == static.status
     if static.optimal:
         assert dynamic.objective == pytest.approx(static.scale, rel=1e-7, abs=1e-9)
-        np.testing.assert_allclose(dynamic.net_output[1].to_numpy(), static.net_output.to_numpy(),
-                                   rtol=1e-6, atol=1e-6 * max(1.0, float(np.abs(static.net_output).max())))
+        # a ray optimum is often not unique (a good nobody targets may carry a surplus at one
+        # vertex and none at another: seed 890, 16 goods), so the net outputs are compared where
+        # the optimum fixes them: both plans make s*·d of every good, and agree where neither has slack
+        d = e.targets["amount"].to_numpy()
+        ys, yd = static.net_output.to_numpy(), dynamic.net_output[1].to_numpy()
+        atol = 1e-6 * max(1.0, float(np.abs(ys).max()))
+        for y in (ys, yd):
+            assert (y >= static.scale * d - atol).all()
+        tight = (np.abs(ys - static.scale * d) <= atol) & (np.abs(yd - static.scale * d) <= atol)
+        np.testing.assert_allclose(yd[tight], ys[tight], rtol=1e-6, atol=atol)
 
 
 @settings(max_examples=25, deadline=None)
