@@ -33,6 +33,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
+from councilplan.planning.polish import (
+    implied_bounds,
+    lagrangian_bound,
+    polish,
+    techniques,
+    within_limits,
+)
 from councilplan.solvers.base import LinearProgram
 
 #: deficit-covering rounds before the repair gives up
@@ -46,6 +53,8 @@ class RayBracket:
     lower: float
     upper: float
     x: np.ndarray
+    #: the LP's row duals that give ``upper`` when polished prices do (else ``None``: the solver's)
+    row_dual: np.ndarray | None = None
 
     @property
     def gap(self) -> float:
@@ -53,21 +62,6 @@ class RayBracket:
         if not np.isfinite(self.upper) or self.upper <= 0:
             return float("inf")
         return max(0.0, (self.upper - self.lower) / self.upper)
-
-
-def _techniques(economy: Economy, x: np.ndarray) -> np.ndarray:
-    """For each good, the process that makes it (its largest output): one below its capacity if
-    there is one (extra output there costs no scaling down), the one at the largest level among them."""
-    B = economy.B.tocsc()
-    main = np.asarray(B.argmax(axis=0)).ravel()  # each process's main output
-    cap = economy.capacity.to_numpy(dtype=float)
-    full = np.isfinite(cap) & (x >= cap * (1 - 1e-6))
-    order = np.lexsort((-x, full, main))  # by good, then room left first, then by level, largest first
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = main[order][1:] != main[order][:-1]
-    pick = np.full(economy.n_goods, -1, dtype=np.int64)
-    pick[main[order][first]] = order[first]
-    return pick
 
 
 def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[float, np.ndarray] | None:
@@ -85,7 +79,7 @@ def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[floa
     floor = np.maximum(tg["floor"].to_numpy(dtype=float), 0.0)
     need = np.maximum(floor, max(scale, 0.0) * d)
     xr = np.clip(np.nan_to_num(np.asarray(x, dtype=float)), 0.0, cap)
-    pick = _techniques(economy, xr)
+    pick = techniques(economy, xr)
     if (pick < 0).any() or not (d > 0).any():
         return None
     M = net[:, pick].tocsr()  # productive, so an iterative solve converges fast (an LU fills in)
@@ -101,48 +95,7 @@ def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[floa
         xr = xr + add
     else:
         return None
-    theta = 1.0
-    for M_, avail in ((economy.L, economy.labour_available), (economy.R, economy.resource_available)):
-        a = avail.to_numpy(dtype=float)
-        use = M_ @ xr
-        lim = np.isfinite(a) & (use > a)
-        if lim.any():
-            theta = min(theta, float((a[lim] / use[lim]).min()))
-    over = np.isfinite(cap) & (xr > cap)
-    if over.any():
-        theta = min(theta, float((cap[over] / xr[over]).min()))
-    xr = theta * xr
-    y = net @ xr
-    if (y < floor - 1e-9 * max(1.0, float(floor.max()))).any() or (y < -1e-9 * max(1.0, float(np.abs(y).max()))).any():
-        return None
-    t = d > 0
-    return float((y[t] / d[t]).min()), xr
-
-
-def _implied_bounds(economy: Economy) -> np.ndarray:
-    """``min(cap_j, min_k a_k / L_kj, min_r r_r / R_rj)``: no feasible plan runs a process higher."""
-    ub = economy.capacity.to_numpy(dtype=float).copy()
-    for M_, avail in ((economy.L, economy.labour_available), (economy.R, economy.resource_available)):
-        Mc = M_.tocoo()
-        a = avail.to_numpy(dtype=float)
-        ok = (Mc.data > 0) & np.isfinite(a[Mc.row])
-        np.minimum.at(ub, Mc.col[ok], a[Mc.row[ok]] / Mc.data[ok])
-    return ub
-
-
-def lagrangian_bound(economy: Economy, p: np.ndarray, q: np.ndarray, w: np.ndarray, v: np.ndarray,
-                     ub: np.ndarray | None = None) -> float:
-    """``U(p, q, w, v) = wᵀa + vᵀr - qᵀfloor + Σ_j ub_j max(0, π_j - c_j)`` for ``pᵀd = 1``: the
-    Lagrangian's maximum over ``x ∈ [0, ub]`` (:func:`_implied_bounds`) and ``s ≥ 0``, hence ``≥ s*``."""
-    floor = np.maximum(economy.targets["floor"].to_numpy(dtype=float), 0.0)
-    a = np.nan_to_num(economy.labour_available.to_numpy(dtype=float), posinf=0.0)
-    r = np.nan_to_num(economy.resource_available.to_numpy(dtype=float), posinf=0.0)
-    gain = np.maximum(economy.net.T @ (p + q) - (economy.L.T @ w + economy.R.T @ v), 0.0)
-    ub = _implied_bounds(economy) if ub is None else ub
-    pos = gain > 0
-    if not np.isfinite(ub[pos]).all():
-        return float("inf")
-    return float(w @ a + v @ r - q @ floor + ub[pos] @ gain[pos])
+    return within_limits(economy, xr)
 
 
 def _best_limits(economy: Economy, pi: np.ndarray, w0: np.ndarray, v0: np.ndarray,
@@ -175,9 +128,9 @@ def _best_limits(economy: Economy, pi: np.ndarray, w0: np.ndarray, v0: np.ndarra
     return np.maximum(res.x[:k], 0.0), np.maximum(res.x[k:k + nr], 0.0)
 
 
-def ray_upper(economy: Economy, lp: LinearProgram, row_dual: np.ndarray) -> float:
+def ray_upper(economy: Economy, lp: LinearProgram, row_dual: np.ndarray, reoptimise: bool = True) -> float:
     """A dual bound of the ray's scale from the LP's row duals: the goods and floor prices normalised
-    to ``pᵀd = 1``, the limits' prices as given and as re-optimised for those goods prices
+    to ``pᵀd = 1``, the limits' prices as given and (``reoptimise``) as re-optimised for those goods prices
     (:func:`_best_limits`); the smaller :func:`lagrangian_bound` of the two."""
     m = economy.n_goods
     d = economy.targets["amount"].to_numpy(dtype=float)
@@ -213,17 +166,49 @@ def ray_upper(economy: Economy, lp: LinearProgram, row_dual: np.ndarray) -> floa
             w[pos[pos >= 0]] = b[0][pos >= 0] / alpha
         prices.append(w)
     w, v = prices
-    ub = _implied_bounds(economy)
+    ub = implied_bounds(economy)
     best = lagrangian_bound(economy, p, q, w, v, ub)
+    if not reoptimise:
+        return best
     w2, v2 = _best_limits(economy, economy.net.T @ (p + q), w, v, ub)
     return min(best, lagrangian_bound(economy, p, q, w2, v2, ub))
 
 
-def ray_bracket(economy: Economy, lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray) -> RayBracket | None:
-    """:func:`ray_lower` and :func:`ray_upper` together; ``None`` when the repair fails."""
+def ray_bracket(economy: Economy, lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray,
+                target: float = 1e-12) -> RayBracket | None:
+    """:func:`ray_lower`, then :func:`~councilplan.planning.polish.polish` from the solver's levels
+    (until the bounds are within ``target``), then :func:`ray_upper` if they are still apart: the
+    best of each side. ``None`` when the repair fails."""
     n = economy.n_processes
     unit = float(lp.meta.get("ray_unit", 1.0))
     low = ray_lower(economy, x[:n], float(x[n]) / unit if x.size > n else 0.0)
     if low is None:
         return None
-    return RayBracket(low[0], ray_upper(economy, lp, row_dual), low[1])
+    # polished from the solver's own levels: the repair's scaling moves processes off their capacity
+    polished, upper, prices = polish(economy, np.clip(np.nan_to_num(x[:n]), 0.0, None), low[0], target)
+    if polished is not None and polished[0] > low[0]:
+        low = polished
+    y = None if prices is None else ray_row_dual(economy, lp, prices.p, prices.q, prices.w, prices.v)
+    if upper - low[0] > 1e-12 * upper:  # the solver's own prices may still do better
+        theirs = ray_upper(economy, lp, row_dual, reoptimise=not np.isfinite(upper))
+        if theirs < upper:
+            upper, y = theirs, None
+    return RayBracket(low[0], upper, low[1], y)
+
+
+def ray_row_dual(economy: Economy, lp: LinearProgram, p: np.ndarray, q: np.ndarray, w: np.ndarray,
+                 v: np.ndarray) -> np.ndarray:
+    """The ray LP's row duals (sign convention of :mod:`councilplan.solvers.base`, the LP minimising
+    ``-s``) of prices ``p, q, w, v`` normalised to ``pᵀd = 1``: goods rows ``p``, floor rows ``q``,
+    labour and resource rows ``-w`` and ``-v``. The scale column's reduced cost is then zero, and
+    :func:`~councilplan.solvers.base.certify` measures the bracket (its dual objective is ``-U``)."""
+    y = np.zeros(lp.shape[0])
+    for name, prices, index in (("goods", p, economy.goods.index), ("floors", q, economy.goods.index),
+                                ("labour", -w, economy.labour_available.index),
+                                ("resources", -v, economy.resource_available.index)):
+        b = lp.row_block(name)
+        if b is None:
+            continue
+        pos = index.get_indexer(b.labels)
+        y[b.slice] = np.where(pos >= 0, prices[np.maximum(pos, 0)], 0.0)
+    return y

@@ -42,6 +42,8 @@ def input_hash(economy: Economy, objective: str, solver: str, options: SolveOpti
 
 #: tightenings of a first-order backend's tolerance (÷ 10 each, warm) to bring a ray's bracket within tol
 BRACKET_ROUNDS = 3
+#: the polish stops once the bracket is within this share of tol
+POLISH_SHARE = 1e-2
 
 
 def bracket_ray(economy: Economy, lp: LinearProgram, backend: Solver, opts: SolveOptions, res: LPResult,
@@ -57,7 +59,8 @@ def bracket_ray(economy: Economy, lp: LinearProgram, backend: Solver, opts: Solv
 
     if res.x is None or res.row_dual is None:
         return res, cert, seconds, None
-    bracket = ray_bracket(economy, lp, res.x, res.row_dual)
+    target = POLISH_SHARE * opts.tol
+    bracket = ray_bracket(economy, lp, res.x, res.row_dual, target)
     inner, rounds = opts.tol, 0
     while (bracket is None or bracket.gap > opts.tol) and rounds < BRACKET_ROUNDS and "warm_start" in backend.capabilities:
         inner /= 10
@@ -67,7 +70,7 @@ def bracket_ray(economy: Economy, lp: LinearProgram, backend: Solver, opts: Solv
         if again.status is not Status.OPTIMAL or again.x is None or again.row_dual is None:
             break
         res, cert = again, cert2
-        bracket = ray_bracket(economy, lp, again.x, again.row_dual)
+        bracket = ray_bracket(economy, lp, again.x, again.row_dual, target)
     if bracket is None or res.x is None or res.row_dual is None:
         return res, cert, seconds, None
     n = economy.n_processes
@@ -78,8 +81,8 @@ def bracket_ray(economy: Economy, lp: LinearProgram, backend: Solver, opts: Solv
     note = (f"scale {bracket.lower:.10g} of a feasible plan, at most {bracket.upper:.10g} (dual bound): "
             f"{bracket.gap:.1e} apart, {within} tol {opts.tol:g}"
             + (f" after {rounds} tightening(s)" if rounds else ""))
-    y = res.row_dual
-    res = replace(res, x=x, message=f"{res.message}; {note}" if res.message else note)
+    y = res.row_dual if bracket.row_dual is None else bracket.row_dual
+    res = replace(res, x=x, row_dual=y, message=f"{res.message}; {note}" if res.message else note)
     return res, certify(lp, x, y), seconds, bracket
 
 
