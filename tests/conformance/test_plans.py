@@ -89,3 +89,20 @@ def test_unbounded_is_explained(solver_name: str) -> None:
     p = cp.plan(e, "ray", solver_name, _opts(solver_name))
     assert p.status is Status.UNBOUNDED
     assert p.explanation is not None and "limits.csv" in p.explanation.text
+
+
+def test_planted_optima_of_every_objective(solver_name: str) -> None:
+    """A planted economy (``planted_economy(400, binding="all")``): the least labour is the planted
+    ``Σ L x*``, the ray's scale is 1 and, with ``harmony_economy``'s weights, the harmony is 0, all to
+    1e-6 on every backend (the inexact ones through the polished bracket)."""
+    from councilplan.planning.planted import planted_economy
+
+    pe = planted_economy(400, seed=4, binding="all")
+    opts = SolveOptions(tol=1e-6)
+    least = cp.plan(pe.economy, "min-labour", solver_name, opts, with_values=False)
+    assert least.objective == pytest.approx(pe.objective, rel=1e-6)
+    ray = cp.plan(pe.economy, "ray", solver_name, opts, with_values=False)
+    assert ray.scale == pytest.approx(1.0, abs=1e-6)
+    e = pe.harmony_economy()
+    harm = cp.plan(e, "harmony", solver_name, opts, with_values=False)
+    assert harm.objective == pytest.approx(0.0, abs=1e-6 * 0.25 * float(e.targets["weight"].sum()))

@@ -8,7 +8,7 @@ a dual bound ``U ≥ s*`` comes with it, and ``(s* - L) / s* ≤ (U - L) / U``.
 
 **Lower bound (primal repair).** From any ``x`` with scale ``ŝ``: clip it to ``[0, cap]``; cover the
 deficits ``δ = max(0, max(floor, ŝ d) - (B - A) x)`` with ``Δ = M⁻¹ δ`` on each good's most used technique
-``M = (B - A)[:, P]`` (BiCGSTAB; repeated while any deficit is left, a few times at most); scale by the
+``M = (B - A)[:, P]`` (:func:`~councilplan.planning.polish.technique_solve`; repeated while any deficit is left, a few times at most); scale by the
 largest ``θ ≤ 1`` with ``L x' ≤ a``, ``R x' ≤ r``, ``x' ≤ cap``. Then ``x' = θ (x⁺ + Δ)`` is
 feasible and ``L = min_{d_i > 0} ((B - A) x')_i / d_i``.
 
@@ -37,6 +37,7 @@ from councilplan.planning.polish import (
     implied_bounds,
     lagrangian_bound,
     polish,
+    technique_solve,
     techniques,
     within_limits,
 )
@@ -47,21 +48,25 @@ REPAIR_ROUNDS = 5
 
 
 @dataclass(frozen=True)
-class RayBracket:
-    """``lower ≤ s* ≤ upper``; ``x`` is a feasible plan whose scale is ``lower``."""
+class Bracket:
+    """``lower ≤ optimum ≤ upper`` of a maximised objective (the ray's scale, a plan's harmony);
+    ``x`` is a feasible plan whose objective is ``lower``."""
 
     lower: float
     upper: float
     x: np.ndarray
+    #: what ``gap`` is relative to (``None``: ``upper``, as for the ray's scale)
+    norm: float | None = None
     #: the LP's row duals that give ``upper`` when polished prices do (else ``None``: the solver's)
     row_dual: np.ndarray | None = None
 
     @property
     def gap(self) -> float:
-        """``(U - L) / U``: bounds the relative error of ``lower`` (0 when they meet)."""
-        if not np.isfinite(self.upper) or self.upper <= 0:
+        """``(U - L) / norm``: bounds the relative error of ``lower`` (0 when they meet)."""
+        norm = self.upper if self.norm is None else self.norm
+        if not np.isfinite(self.upper) or norm <= 0:
             return float("inf")
-        return max(0.0, (self.upper - self.lower) / self.upper)
+        return max(0.0, (self.upper - self.lower) / norm)
 
 
 def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[float, np.ndarray] | None:
@@ -70,8 +75,6 @@ def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[floa
     labour the cover costs), or ``None`` if the repair fails (a good no process makes, a solve on
     the techniques that does not converge, deficits left after the rounds, or floors that scaling
     down would break)."""
-    from scipy.sparse.linalg import bicgstab
-
     net = economy.net
     cap = economy.capacity.to_numpy(dtype=float)
     tg = economy.targets
@@ -87,8 +90,8 @@ def ray_lower(economy: Economy, x: np.ndarray, scale: float = 0.0) -> tuple[floa
         deficit = np.maximum(need - net @ xr, 0.0)
         if deficit.max() <= 1e-12 * max(1.0, float(np.abs(need).max())):
             break
-        delta, info = bicgstab(M, deficit, rtol=1e-12, atol=0.0, maxiter=1000)
-        if info != 0 or not np.isfinite(delta).all():
+        delta = technique_solve(M, deficit)
+        if delta is None:
             return None  # the rounds cover what an inexact solve leaves; a failed one claims nothing
         add = np.zeros_like(xr)
         np.add.at(add, pick, np.maximum(delta, 0.0))
@@ -175,7 +178,7 @@ def ray_upper(economy: Economy, lp: LinearProgram, row_dual: np.ndarray, reoptim
 
 
 def ray_bracket(economy: Economy, lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray,
-                target: float = 1e-12) -> RayBracket | None:
+                target: float = 1e-12) -> Bracket | None:
     """:func:`ray_lower`, then :func:`~councilplan.planning.polish.polish` from the solver's levels
     (until the bounds are within ``target``), then :func:`ray_upper` if they are still apart: the
     best of each side. ``None`` when the repair fails."""
@@ -193,7 +196,7 @@ def ray_bracket(economy: Economy, lp: LinearProgram, x: np.ndarray, row_dual: np
         theirs = ray_upper(economy, lp, row_dual, reoptimise=not np.isfinite(upper))
         if theirs < upper:
             upper, y = theirs, None
-    return RayBracket(low[0], upper, low[1], y)
+    return Bracket(low[0], upper, low[1], row_dual=y)
 
 
 def ray_row_dual(economy: Economy, lp: LinearProgram, p: np.ndarray, q: np.ndarray, w: np.ndarray,

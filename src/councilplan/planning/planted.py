@@ -61,6 +61,21 @@ class PlantedEconomy:
         res = -self.rents.reindex(e.resources)[np.isfinite(e.resource_available.to_numpy())]
         return np.concatenate([self.good_prices, lab.to_numpy(dtype=float), res.to_numpy(dtype=float)])
 
+    def harmony_economy(self) -> Economy:
+        """The economy (planted with ``binding="all"``) with harmony weights that make ``x*`` the
+        ``harmony`` optimum too: ``w_i ∝ λ_i t_i`` (mean 1). Every good is then made exactly to its
+        target, ``u_i = 0`` and ``H* = 0``: at the goods prices ``λ`` scaled to ``κ λ`` with ``κ`` the
+        weights' scale, each good's price is its marginal harmony times ``1`` (``κ λ_i t_i / w_i = 1``,
+        inside ``h``'s subgradient ``[0.5, 2]`` at ``u = 0``), the wages are the ray's, and
+        complementary slackness holds as for least labour."""
+        e = self.economy
+        t = e.targets["amount"].to_numpy(dtype=float)
+        v = self.good_prices * t
+        w = np.where(t > 0, v / float(v[t > 0].mean()), 1.0)
+        tg = e.targets.copy()
+        tg["weight"] = w
+        return e.with_targets(tg)
+
     def ray_row_dual(self) -> np.ndarray:
         """The ``ray`` plan's dual ``y*`` (rows of ``build_problem(economy, "ray")``), for an economy
         planted with ``binding="all"``, where ``s* = 1``.

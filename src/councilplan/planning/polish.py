@@ -35,6 +35,8 @@ from councilplan.solvers.base import LinearProgram
 
 #: a process within this share of its capacity counts as full when choosing techniques
 FULL = 1e-3
+#: goods whose technique runs full that get a rent of their own in :func:`leontief_prices`
+MAX_RENTS = 256
 #: a process whose gain at the polished prices is within this share of its cost breaks even
 BREAK_EVEN = 1e-9
 #: break-even processes off the techniques whose levels :func:`policy_plan` optimises (at most, and at
@@ -167,7 +169,7 @@ class PolicyPlan:
     over: np.ndarray
 
 
-def _solve(M: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray | None:
+def technique_solve(M: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray | None:
     """``M z = rhs`` for a productive technique matrix ``M``: BiCGSTAB (an LU fills in), GMRES where it
     breaks down (a sparse right-hand side can make it), a sparse LU as the last resort; ``None`` if
     none gets the residual below 1e-10."""
@@ -183,6 +185,58 @@ def _solve(M: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray | None:
         z = spsolve(M.tocsc(), rhs)
     ok = np.isfinite(z).all() and np.linalg.norm(M @ z - rhs) <= 1e-10 * size
     return np.asarray(z, dtype=float) if ok else None
+
+
+@dataclass(frozen=True)
+class LeontiefPrices:
+    """Goods prices linear in a few prices ``μ`` (:func:`leontief_prices`): ``λ = Λ μ``. The entries of
+    ``μ`` are the finite limits' prices (``lim``: their positions among labour kinds, then
+    resources) and then the rents of ``saturated`` goods; ``G`` holds the limits' rows (zero rows for
+    the rents) and ``avail`` what each entry of ``μ`` pays for (a limit's amount; 0 for a rent)."""
+
+    Lam: np.ndarray
+    G: sp.csr_matrix
+    lim: np.ndarray
+    saturated: np.ndarray
+    avail: np.ndarray
+
+
+def leontief_prices(economy: Economy, pick: np.ndarray, x: np.ndarray | None = None,
+                    idle: float = 0.0) -> LeontiefPrices | None:
+    """``Λ`` with ``(B - A)_Sᵀ Λ_k = G_{k,S}ᵀ`` for each finite limit ``k`` (one Leontief solve each, on
+    the techniques ``S = pick``): the goods prices that make ``S`` break even at limit prices ``μ``.
+
+    Given the plan ``x``, a good whose technique runs at capacity in it (every one of its techniques
+    does, or :func:`techniques` would have chosen another) may be worth more than its cost, by a
+    rent ``ρ_g ≥ 0`` of its own: a column ``(B - A)_S^{-T} e_g`` more (at most :data:`MAX_RENTS`).
+    ``None`` when a good has no technique, no limit is finite or a solve fails."""
+    avail = np.concatenate([economy.labour_available.to_numpy(dtype=float),
+                            economy.resource_available.to_numpy(dtype=float)])
+    lim = np.flatnonzero(np.isfinite(avail))
+    if (pick < 0).any() or lim.size == 0:
+        return None
+    G = sp.vstack([economy.L, economy.R]).tocsr()[lim]
+    sat = np.zeros(0, dtype=np.int64)
+    on = np.ones(pick.size, dtype=bool)
+    if x is not None:
+        level = np.asarray(x, dtype=float)[pick]
+        cap = economy.capacity.to_numpy(dtype=float)[pick]
+        if idle > 0:
+            on = level > idle * max(float(level.max(initial=0.0)), 1e-300)
+        sat = np.flatnonzero(on & np.isfinite(cap) & (level >= cap * (1 - FULL)) & (level > 0))[:MAX_RENTS]
+    P = pick[on]
+    where = np.cumsum(on) - 1  # a good's row among those made
+    MT = economy.net[on][:, P].T.tocsr()
+    rhs = [np.asarray(G[k][:, P].todense()).ravel() for k in range(lim.size)]
+    rhs += [np.eye(1, P.size, int(where[g])).ravel() for g in sat]
+    Lam = np.zeros((economy.n_goods, len(rhs)))
+    for k, b in enumerate(rhs):
+        z = technique_solve(MT, b)
+        if z is None:
+            return None
+        Lam[on, k] = np.maximum(z, 0.0)
+    Gx = sp.vstack([G, sp.csr_matrix((sat.size, G.shape[1]))]).tocsr()
+    return LeontiefPrices(Lam, Gx, lim, sat, np.concatenate([avail[lim], np.zeros(sat.size)]))
 
 
 def policy_prices(economy: Economy, x: np.ndarray, scale: float, pick: np.ndarray | None = None) -> PolicyPrices | None:
@@ -207,18 +261,11 @@ def policy_prices(economy: Economy, x: np.ndarray, scale: float, pick: np.ndarra
     a = economy.labour_available.to_numpy(dtype=float)
     r = economy.resource_available.to_numpy(dtype=float)
     avail = np.concatenate([a, r])
-    lim = np.flatnonzero(np.isfinite(avail))
-    if (pick < 0).any() or lim.size == 0:
+    got = leontief_prices(economy, pick, x)
+    if got is None:
         return None
+    Lam, G, lim = got.Lam, got.G, got.lim
     net = economy.net
-    G = sp.vstack([economy.L, economy.R]).tocsr()[lim]  # the finite limits, one row each
-    MT = net[:, pick].T.tocsr()
-    Lam = np.zeros((economy.n_goods, lim.size))
-    for k in range(lim.size):
-        z = _solve(MT, np.asarray(G[k][:, pick].todense()).ravel())
-        if z is None:
-            return None
-        Lam[:, k] = np.maximum(z, 0.0)
     tg = economy.targets
     d = tg["amount"].to_numpy(dtype=float)
     floor = np.maximum(tg["floor"].to_numpy(dtype=float), 0.0)
@@ -227,7 +274,7 @@ def policy_prices(economy: Economy, x: np.ndarray, scale: float, pick: np.ndarra
     fl = np.where(on_floor, floor, 0.0) @ Lam  # qᵀfloor per unit
     gain = np.asarray(net.T @ Lam) - np.asarray(G.T.todense())  # n × limits
     ub = implied_bounds(economy)
-    res_w = _least_bound(gain, ub, avail[lim] - fl, norm)
+    res_w = _least_bound(gain, ub, got.avail - fl, norm)
     if res_w is None:
         return None
     wl = np.maximum(res_w, 0.0)
@@ -237,7 +284,7 @@ def policy_prices(economy: Economy, x: np.ndarray, scale: float, pick: np.ndarra
         return None
     wl, lam = wl / alpha, lam / alpha
     wv = np.zeros(avail.size)
-    wv[lim] = wl
+    wv[lim] = wl[:lim.size]
     p, q = np.where(on_floor, 0.0, lam), np.where(on_floor, lam, 0.0)
     w, v = wv[:a.size], wv[a.size:]
     return PolicyPrices(pick, on_floor, p, q, w, v, gain @ wl, lagrangian_bound(economy, p, q, w, v, ub))
@@ -316,8 +363,8 @@ def policy_plan(economy: Economy, x: np.ndarray, prices: PolicyPrices, scale: fl
     free = free[:max(0, min(MAX_FREE, FREE_ENTRIES // max(pick.size, 1)))]
     xo[free] = 0.0
     M = net[:, pick].tocsr()
-    cols = [_solve(M, np.where(on_floor, 0.0, d)), _solve(M, np.where(on_floor, floor, 0.0) - net @ xo)]
-    cols += [_solve(M, -np.asarray(net[:, [j]].todense()).ravel()) for j in free]
+    cols = [technique_solve(M, np.where(on_floor, 0.0, d)), technique_solve(M, np.where(on_floor, floor, 0.0) - net @ xo)]
+    cols += [technique_solve(M, -np.asarray(net[:, [j]].todense()).ravel()) for j in free]
     solved = [c_ for c_ in cols if c_ is not None]
     if len(solved) < len(cols):
         return PolicyPlan(None, None, none, none)
@@ -369,12 +416,19 @@ def _scale_lp(A_ub: np.ndarray, b_ub: np.ndarray, y_cap: np.ndarray, z0: np.ndar
         s_hi = float((rm[up] / al[up]).min()) if up.any() else float("inf")
         s_lo = float((rm[dn] / al[dn]).max()) if dn.any() else 0.0
         return np.array([s_hi]) if np.isfinite(s_hi) and s_hi >= max(s_lo, 0.0) else None
-    from scipy.optimize import linprog
-
     c = np.zeros(A_ub.shape[1])
     c[0] = -1.0
     bounds = [(0.0, None)] + [(0.0, float(u) if np.isfinite(u) else None) for u in y_cap]
-    # row generation: the rows nearest to binding at z0 first, then every row the answer breaks
+    return small_lp(c, A_ub, b_ub, bounds, z0)
+
+
+def small_lp(c: np.ndarray, A_ub: np.ndarray, b_ub: np.ndarray, bounds: list[tuple[float, float | None]],
+             z0: np.ndarray) -> np.ndarray | None:
+    """``argmin cᵀz`` s.t. ``A_ub z ≤ b_ub`` and ``bounds``, for a few unknowns and many dense rows (HiGHS
+    through scipy) by row generation: the rows nearest to binding at ``z0`` first (slack below
+    :data:`SCALE_ROWS` of the row's size), then every row the answer breaks; ``None`` if infeasible."""
+    from scipy.optimize import linprog
+
     size = np.abs(A_ub) @ np.maximum(np.abs(z0), 1e-12) + np.abs(b_ub) + 1e-300
     rows = np.flatnonzero(b_ub - A_ub @ z0 < SCALE_ROWS * size)
     for _ in range(10):

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from councilplan.model.economy import Economy
-from councilplan.planning.bracket import RayBracket
+from councilplan.planning.bracket import Bracket
 from councilplan.planning.explain import explain_infeasible, explain_unbounded
-from councilplan.planning.objectives import Objective
+from councilplan.planning.objectives import Objective, harmony
 from councilplan.planning.plan import Plan, assemble_prices
 from councilplan.planning.problem import build_problem
 from councilplan.solvers import SolveOptions, Status, get_solver
@@ -46,21 +46,30 @@ BRACKET_ROUNDS = 3
 POLISH_SHARE = 1e-2
 
 
-def bracket_ray(economy: Economy, lp: LinearProgram, backend: Solver, opts: SolveOptions, res: LPResult,
-                cert: Certificate | None, seconds: float
-                ) -> tuple[LPResult, Certificate | None, float, RayBracket | None]:
-    """A ray plan from an inexact backend, made to mean what its tolerance says
-    (:mod:`councilplan.planning.bracket`): the reported plan is the repaired, feasible one, its scale
-    ``L`` a lower bound of the optimum with a dual bound ``U``. While ``(U - L) / U > tol``, the backend
-    is run again from its point with a tolerance ten times tighter (at most :data:`BRACKET_ROUNDS`
-    times); the result says how close it got (``LPResult.message``)."""
+def bracket_plan(economy: Economy, objective: Objective, lp: LinearProgram, backend: Solver, opts: SolveOptions,
+                 res: LPResult, cert: Certificate | None, seconds: float
+                 ) -> tuple[LPResult, Certificate | None, float, Bracket | None]:
+    """A ray or harmony plan from an inexact backend, made to mean what its tolerance says
+    (:mod:`councilplan.planning.bracket`, :mod:`councilplan.planning.harmony_bracket`): the reported
+    plan is the repaired, feasible one, its objective ``L`` a lower bound of the optimum with a dual
+    bound ``U``. While the bracket's gap exceeds ``tol``, the backend is run again from its point with
+    a tolerance ten times tighter (at most :data:`BRACKET_ROUNDS` times); the result says how close it
+    got (``LPResult.message``)."""
     from councilplan.planning.bracket import ray_bracket
+    from councilplan.planning.harmony_bracket import harmony_bracket
     from councilplan.solvers.base import certify
 
     if res.x is None or res.row_dual is None:
         return res, cert, seconds, None
     target = POLISH_SHARE * opts.tol
-    bracket = ray_bracket(economy, lp, res.x, res.row_dual, target)
+
+    def measure(r: LPResult) -> Bracket | None:
+        assert r.x is not None and r.row_dual is not None
+        if objective == "ray":
+            return ray_bracket(economy, lp, r.x, r.row_dual, target)
+        return harmony_bracket(economy, lp, r.x, r.row_dual)
+
+    bracket = measure(res)
     inner, rounds = opts.tol, 0
     while (bracket is None or bracket.gap > opts.tol) and rounds < BRACKET_ROUNDS and "warm_start" in backend.capabilities:
         inner /= 10
@@ -70,18 +79,26 @@ def bracket_ray(economy: Economy, lp: LinearProgram, backend: Solver, opts: Solv
         if again.status is not Status.OPTIMAL or again.x is None or again.row_dual is None:
             break
         res, cert = again, cert2
-        bracket = ray_bracket(economy, lp, again.x, again.row_dual, target)
+        bracket = measure(again)
     if bracket is None or res.x is None or res.row_dual is None:
         return res, cert, seconds, None
     n = economy.n_processes
     x = res.x.copy()
     x[:n] = bracket.x
-    x[n] = bracket.lower * float(lp.meta.get("ray_unit", 1.0))
+    y = res.row_dual
+    if objective == "ray":
+        x[n] = bracket.lower * float(lp.meta.get("ray_unit", 1.0))
+        y = res.row_dual if bracket.row_dual is None else bracket.row_dual
+        what = "scale"
+    else:  # each good's harmony at the repaired plan
+        T = np.flatnonzero(economy.targets["amount"].to_numpy(dtype=float) > 0)
+        t = economy.targets["amount"].to_numpy(dtype=float)[T]
+        x[n:n + T.size] = harmony((economy.net @ bracket.x)[T] / t - 1.0)
+        what = "harmony"
     within = "within" if bracket.gap <= opts.tol else "NOT within"
-    note = (f"scale {bracket.lower:.10g} of a feasible plan, at most {bracket.upper:.10g} (dual bound): "
+    note = (f"{what} {bracket.lower:.10g} of a feasible plan, at most {bracket.upper:.10g} (dual bound): "
             f"{bracket.gap:.1e} apart, {within} tol {opts.tol:g}"
             + (f" after {rounds} tightening(s)" if rounds else ""))
-    y = res.row_dual if bracket.row_dual is None else bracket.row_dual
     res = replace(res, x=x, row_dual=y, message=f"{res.message}; {note}" if res.message else note)
     return res, certify(lp, x, y), seconds, bracket
 
@@ -115,8 +132,8 @@ def plan(
     res, cert, t_solve = backend.solve(lp, opts)
     bracket = None
     ran = res.extra.get("backend", backend.name)  # auto: the backend it picked
-    if objective == "ray" and res.status is Status.OPTIMAL and "exact" not in get_solver(ran).capabilities:
-        res, cert, t_solve, bracket = bracket_ray(economy, lp, backend, opts, res, cert, t_solve)
+    if objective in ("ray", "harmony") and res.status is Status.OPTIMAL and "exact" not in get_solver(ran).capabilities:
+        res, cert, t_solve, bracket = bracket_plan(economy, objective, lp, backend, opts, res, cert, t_solve)
     timings = {"build": t_build, "solve": t_solve}
     n = economy.n_processes
     x = res.x[:n] if res.x is not None else np.zeros(n)
