@@ -131,28 +131,42 @@ def _best_limits(economy: Economy, pi: np.ndarray, w0: np.ndarray, v0: np.ndarra
     return np.maximum(res.x[:k], 0.0), np.maximum(res.x[k:k + nr], 0.0)
 
 
+def block_prices(lp: LinearProgram, row_dual: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """A row block's prices (≥ 0: the dual on its ≥ rows, minus it on its ≤ rows, of the LP as
+    minimised) and its labels; ``None`` when the LP has no such block."""
+    b = lp.row_block(name)
+    if b is None:
+        return None
+    sign = np.where(np.isfinite(lp.row_lower[b.slice]), 1.0, -1.0)
+    return np.maximum(sign * np.asarray(row_dual, dtype=float)[b.slice], 0.0), np.asarray(b.labels, dtype=object)
+
+
+def limit_prices(economy: Economy, lp: LinearProgram, row_dual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The labour kinds' and resources' prices ``(w, v)`` from the LP's row duals (0 where a limit
+    has no row)."""
+    out = []
+    for name, avail in (("labour", economy.labour_available), ("resources", economy.resource_available)):
+        m = np.zeros(len(avail))
+        b = block_prices(lp, row_dual, name)
+        if b is not None:
+            pos = avail.index.get_indexer(b[1])
+            m[pos[pos >= 0]] = b[0][pos >= 0]
+        out.append(m)
+    return out[0], out[1]
+
+
 def ray_upper(economy: Economy, lp: LinearProgram, row_dual: np.ndarray, reoptimise: bool = True) -> float:
     """A dual bound of the ray's scale from the LP's row duals: the goods and floor prices normalised
     to ``pᵀd = 1``, the limits' prices as given and (``reoptimise``) as re-optimised for those goods prices
     (:func:`_best_limits`); the smaller :func:`lagrangian_bound` of the two."""
     m = economy.n_goods
     d = economy.targets["amount"].to_numpy(dtype=float)
-    y = np.asarray(row_dual, dtype=float)  # of the LP as minimised (``min -s``)
-
-    def block(name: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """A block's prices (≥ 0: ``y`` on its ≥ rows, ``-y`` on its ≤ rows) and its labels."""
-        b = lp.row_block(name)
-        if b is None:
-            return None
-        sign = np.where(np.isfinite(lp.row_lower[b.slice]), 1.0, -1.0)
-        return np.maximum(sign * y[b.slice], 0.0), np.asarray(b.labels)
-
-    goods = block("goods")
+    goods = block_prices(lp, row_dual, "goods")
     if goods is None or goods[0].size != m:
         return float("inf")
     p = goods[0]
     q = np.zeros(m)
-    fl = block("floors")
+    fl = block_prices(lp, row_dual, "floors")
     if fl is not None:
         pos = economy.goods.index.get_indexer(fl[1])
         q[pos[pos >= 0]] = fl[0][pos >= 0]
@@ -160,15 +174,7 @@ def ray_upper(economy: Economy, lp: LinearProgram, row_dual: np.ndarray, reoptim
     if alpha <= 0:
         return float("inf")
     p, q = p / alpha, q / alpha
-    prices = []
-    for name, avail in (("labour", economy.labour_available), ("resources", economy.resource_available)):
-        w = np.zeros(len(avail))
-        b = block(name)
-        if b is not None:
-            pos = avail.index.get_indexer(b[1])
-            w[pos[pos >= 0]] = b[0][pos >= 0] / alpha
-        prices.append(w)
-    w, v = prices
+    w, v = (prices / alpha for prices in limit_prices(economy, lp, row_dual))
     ub = implied_bounds(economy)
     best = lagrangian_bound(economy, p, q, w, v, ub)
     if not reoptimise:

@@ -39,7 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from councilplan.model.economy import Economy
-from councilplan.planning.bracket import Bracket, ray_lower
+from councilplan.planning.bracket import Bracket, block_prices, limit_prices, ray_lower
 from councilplan.planning.objectives import HARMONY_BREAKPOINTS, HARMONY_SLOPES, harmony
 from councilplan.planning.polish import implied_bounds, leontief_prices, techniques
 from councilplan.solvers.base import LinearProgram
@@ -94,16 +94,7 @@ def _solver_prices(economy: Economy, lp: LinearProgram, row_dual: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """The harmony LP's duals as ``(p, q, w, v)``: ``p_i = Σ_k η_ik b_k`` from the harmony rows (each
     ``t_i z_i - b_k y_i ≤ …``, price ``η_ik ≥ 0``), ``q`` from the goods rows, ``w, v`` from the limits."""
-    y = np.asarray(row_dual, dtype=float)  # of the LP as minimised (-Σ w z)
-
-    def block(name: str) -> tuple[np.ndarray, np.ndarray] | None:
-        b = lp.row_block(name)
-        if b is None:
-            return None
-        sign = np.where(np.isfinite(lp.row_lower[b.slice]), 1.0, -1.0)
-        return np.maximum(sign * y[b.slice], 0.0), np.asarray(b.labels, dtype=object)
-
-    goods, hrows = block("goods"), block("harmony")
+    goods, hrows = block_prices(lp, row_dual, "goods"), block_prices(lp, row_dual, "harmony")
     if goods is None or hrows is None:
         return None
     T, _, _, _ = _targets(economy)
@@ -113,15 +104,8 @@ def _solver_prices(economy: Economy, lp: LinearProgram, row_dual: np.ndarray
     q = np.zeros(economy.n_goods)
     pos = economy.goods.index.get_indexer(goods[1])
     q[pos[pos >= 0]] = goods[0][pos >= 0]
-    out = []
-    for name, avail in (("labour", economy.labour_available), ("resources", economy.resource_available)):
-        m = np.zeros(len(avail))
-        b = block(name)
-        if b is not None:
-            pos = avail.index.get_indexer(b[1])
-            m[pos[pos >= 0]] = b[0][pos >= 0]
-        out.append(m)
-    return p, q, out[0], out[1]
+    w, v = limit_prices(economy, lp, row_dual)
+    return p, q, w, v
 
 
 def least_hinges(c: np.ndarray, alpha: np.ndarray, A: np.ndarray, omega: np.ndarray) -> np.ndarray | None:
