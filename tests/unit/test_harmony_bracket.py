@@ -65,6 +65,33 @@ def test_pdlp_recovers_the_planted_harmony_optimum(n: int, seed: int) -> None:
     assert p.objective == pytest.approx(lo, abs=1e-9 * scale)  # the objective reported is the feasible plan's
     _feasible(e, p.activity.to_numpy(), 0.0)
     assert "within tol" in p.message and "NOT" not in p.message
+    # the plan's duals are the bound's prices, so the certificate computed from the data shows the bracket
+    c = p.certificate
+    assert c is not None and max(c.primal_residual, c.dual_residual, c.gap) <= 1e-8
+
+
+@settings(max_examples=30, deadline=None)
+@given(e=economies)
+def test_the_row_dual_of_the_optimum_prices_certifies_it(e: cp.Economy) -> None:
+    """``harmony_row_dual`` writes prices ``(p, q, w, v)`` as the LP's row duals: from HiGHS' optimum
+    (read back by ``_solver_prices``), its bound is ``H*`` and ``certify`` of the optimum with those
+    duals closes (reduced costs of ``z`` zero, of ``y`` the floors' rents)."""
+    from councilplan.planning.harmony_bracket import _cap_all, _solver_prices, harmony_row_dual
+    from councilplan.solvers.base import certify
+
+    got = _optimum(e)
+    if got is None:
+        return
+    H, x, y = got
+    lp = build_problem(e, "harmony")
+    prices = _solver_prices(e, lp, y)
+    assert prices is not None
+    p, q, w, v = prices
+    p = np.minimum(p, _cap_all(e))
+    U = harmony_bound(e, p, q, w, v)
+    assert H - HIGHS_REL * max(1.0, abs(H)) <= U
+    c = certify(lp, x, harmony_row_dual(e, lp, p, q, w, v))
+    assert c.dual_residual <= 1e-6 and c.gap <= 1e-6
 
 
 def test_the_dual_bound_refuses_prices_harmony_cannot_pay() -> None:

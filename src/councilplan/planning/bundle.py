@@ -89,6 +89,11 @@ def plan_arrays(plan: Plan, economy: Economy) -> dict[str, np.ndarray]:
             out["price_labour"][economy.labour_kinds.get_indexer(block.labels)] = -lam_b
         elif block.name == "resources":
             out["price_resources"][economy.resources.get_indexer(block.labels)] = -lam_b
+    if plan.objective_name == "harmony":
+        # a targeted good's row prices its harmony (Σ_k b_k η_ik / t_i) and its floor together: keep the floor's rent
+        amount = economy.targets["amount"].to_numpy(dtype=float)
+        t = np.where(amount > 0, amount, 1.0)
+        out["price_goods"] -= (harmony_pieces()[1][:, None] * out["price_harmony"]).sum(axis=0) / t
     z = (lp.c - lp.K.T @ lam)[:n]
     capped = np.isfinite(economy.capacity.to_numpy(dtype=float))
     out["price_capacity"] = np.where(capped, np.maximum(-z, 0.0), 0.0)

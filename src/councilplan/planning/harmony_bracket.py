@@ -35,6 +35,8 @@ linear with slopes ``-1.5 t_i, -t_i, -0.5 t_i``). So ``U(μ)`` is a sum of hinge
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -93,7 +95,8 @@ def harmony_bound(economy: Economy, p: np.ndarray, q: np.ndarray, w: np.ndarray,
 def _solver_prices(economy: Economy, lp: LinearProgram, row_dual: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """The harmony LP's duals as ``(p, q, w, v)``: ``p_i = Σ_k η_ik b_k`` from the harmony rows (each
-    ``t_i z_i - b_k y_i ≤ …``, price ``η_ik ≥ 0``), ``q`` from the goods rows, ``w, v`` from the limits."""
+    ``t_i z_i - b_k y_i ≤ …``, price ``η_ik ≥ 0``), ``q`` the floors' rents (a goods row's price less
+    ``p``: a targeted good's row prices its harmony and its floor together), ``w, v`` from the limits."""
     goods, hrows = block_prices(lp, row_dual, "goods"), block_prices(lp, row_dual, "harmony")
     if goods is None or hrows is None:
         return None
@@ -104,6 +107,7 @@ def _solver_prices(economy: Economy, lp: LinearProgram, row_dual: np.ndarray
     q = np.zeros(economy.n_goods)
     pos = economy.goods.index.get_indexer(goods[1])
     q[pos[pos >= 0]] = goods[0][pos >= 0]
+    q = np.maximum(q - p, 0.0)
     w, v = limit_prices(economy, lp, row_dual)
     return p, q, w, v
 
@@ -133,19 +137,30 @@ def least_hinges(c: np.ndarray, alpha: np.ndarray, A: np.ndarray, omega: np.ndar
     return np.maximum(-np.asarray(res.row_dual, dtype=float), 0.0) * rs
 
 
+class PolishedBound(NamedTuple):
+    """What :func:`polished_bound` found: the bound ``U``, the plan its prices ask for (its harmony
+    and levels), the next techniques, and the prices ``(p, q, w, v)`` of :func:`harmony_bound`."""
+
+    bound: float
+    plan: tuple[float, np.ndarray] | None
+    next: np.ndarray | None
+    prices: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+
+
 def polished_bound(economy: Economy, x: np.ndarray, pick: np.ndarray | None = None, idle: float = 0.0,
-                   ) -> tuple[float, tuple[float, np.ndarray] | None, np.ndarray | None]:
+                   ) -> PolishedBound:
     """The least ``U`` over the limits' prices with the goods prices polished on the techniques
     ``pick`` (by default those of ``x``; module docstring): every targeted good's price on its
     harmony, the others' on their floor rows; the plan those prices ask for (:func:`polished_plan`);
-    and the next techniques (:func:`~councilplan.planning.polish.improve`). ``idle``: see
-    :func:`~councilplan.planning.polish.leontief_prices`. ``inf`` and ``None`` when a solve fails."""
+    and the next techniques (:func:`~councilplan.planning.polish.improve`), as a :class:`PolishedBound`.
+    ``idle``: see :func:`~councilplan.planning.polish.leontief_prices`. ``inf`` and ``None`` when a
+    solve fails."""
     xc = np.clip(np.nan_to_num(np.asarray(x, dtype=float)), 0.0, None)
     if pick is None:
         pick = techniques(economy, xc)
     got = leontief_prices(economy, pick, xc, idle)
     if got is None:
-        return float("inf"), None, None
+        return PolishedBound(float("inf"), None, None, None)
     Lam, G, lim = got.Lam, got.G, got.lim
     T, t, wt, floor = _targets(economy)
     a = np.concatenate([economy.labour_available.to_numpy(dtype=float), economy.resource_available.to_numpy(dtype=float)])
@@ -163,7 +178,7 @@ def polished_bound(economy: Economy, x: np.ndarray, pick: np.ndarray | None = No
     omega = np.concatenate([np.ones(2 * T.size), ub[can], np.full(T.size, np.inf)])
     mu = least_hinges(c, hinges_alpha, hinges_A, omega)
     if mu is None:
-        return float("inf"), None, None
+        return PolishedBound(float("inf"), None, None, None)
     lam = Lam @ mu
     p = np.where(off, 0.0, lam)
     q = np.where(off, lam, 0.0)
@@ -179,7 +194,8 @@ def polished_bound(economy: Economy, x: np.ndarray, pick: np.ndarray | None = No
     short = np.flatnonzero(np.isfinite(cap[pick]) & (level >= cap[pick] * (1 - 1e-9)))
     none = np.zeros(0, dtype=np.int64)
     prices = PolicyPrices(pick, np.zeros(economy.n_goods, dtype=bool), p, q, wv[:nl], wv[nl:], gain @ mu, U)
-    return U, plan, improve(economy, prices, PolicyPlan(None, None, short, none))
+    return PolishedBound(U, plan, improve(economy, prices, PolicyPlan(None, None, short, none)),
+                         (np.minimum(p, _cap_all(economy)), q, wv[:nl], wv[nl:]))
 
 
 def polished_plan(economy: Economy, x: np.ndarray, pick: np.ndarray, lam: np.ndarray, gain: np.ndarray,
@@ -265,6 +281,38 @@ def polished_plan(economy: Economy, x: np.ndarray, pick: np.ndarray, lam: np.nda
     return None if got is None else (harmony_value(economy, got[1]), got[1])
 
 
+def harmony_row_dual(economy: Economy, lp: LinearProgram, p: np.ndarray, q: np.ndarray, w: np.ndarray,
+                     v: np.ndarray) -> np.ndarray:
+    r"""The row duals of the harmony LP (:func:`~councilplan.planning.problem.define_harmony`) for the
+    prices ``(p, q, w, v)`` of :func:`harmony_bound`, so that ``certify`` measures the bracket's dual.
+
+    Goods rows ``p + q``; limits ``-w, -v``; each targeted good's price in marginal harmony
+    ``r_i = p_i t_i / w_i ∈ [0, 4]`` lies between two adjacent slopes ``b_k ≥ r_i ≥ b_{k+1}`` of
+    ``h``, ``r_i = θ b_k + (1-θ) b_{k+1}``, and those two pieces' rows get ``-θ w_i/t_i`` and
+    ``-(1-θ) w_i/t_i``: then ``z_i``'s reduced cost is 0 and ``y_i``'s is the floor's rent ``q_i``."""
+    T, t, wt, _ = _targets(economy)
+    y = np.zeros(lp.shape[0])
+    g = lp.row_block("goods")
+    h = lp.row_block("harmony")
+    if g is None or h is None:
+        return y
+    y[g.slice] = (p + q)[economy.goods.index.get_indexer(g.labels)]
+    b = HARMONY_SLOPES
+    r = np.clip(p[T] * t / wt, 0.0, b[0])
+    k = np.clip(np.searchsorted(-b, -r, side="right") - 1, 0, b.size - 2)  # b[k] >= r >= b[k+1]
+    theta = (r - b[k + 1]) / (b[k] - b[k + 1])
+    eta = np.zeros((b.size, T.size))
+    cols = np.arange(T.size)
+    eta[k, cols] = theta * wt / t
+    eta[k + 1, cols] += (1.0 - theta) * wt / t
+    y[h.slice] = -eta.ravel()  # rows are piece-major
+    for name, price, avail in (("labour", w, economy.labour_available), ("resources", v, economy.resource_available)):
+        blk = lp.row_block(name)
+        if blk is not None:
+            y[blk.slice] = -price[avail.index.get_indexer(blk.labels)]
+    return y
+
+
 def _cap_all(economy: Economy) -> np.ndarray:
     """``4 w_i / t_i`` on ``T`` (the largest price a good's harmony admits), ``inf`` elsewhere."""
     T, t, wt, _ = _targets(economy)
@@ -284,18 +332,23 @@ def harmony_bracket(economy: Economy, lp: LinearProgram, x: np.ndarray, row_dual
         return None
     L = harmony_value(economy, low[1])
     U = float("inf")
+    best = None
     got = _solver_prices(economy, lp, row_dual)
     if got is not None:
         p, q, w, v = got
-        U = harmony_bound(economy, np.minimum(p, _cap_all(economy)), q, w, v)
+        best = (np.minimum(p, _cap_all(economy)), q, w, v)
+        U = harmony_bound(economy, *best)
     xk = np.asarray(x, dtype=float)[:n]
     pick = None
     for _ in range(ROUNDS):  # polish, then again on better techniques (Howard's step)
-        U2, polished, nxt = polished_bound(economy, xk, pick)
+        first = polished_bound(economy, xk, pick)
         # and once more with the goods the plan barely makes taken as not made (worth nothing):
         # which is nearer the optimum's prices depends on how well the solver converged
-        U3, polished3, _ = polished_bound(economy, xk, pick, IDLE)
-        U = min(U, U2, U3)
+        second = polished_bound(economy, xk, pick, IDLE)
+        for got_ in (first, second):
+            if got_.bound < U and got_.prices is not None:
+                U, best = got_.bound, got_.prices
+        polished, polished3, nxt = first.plan, second.plan, first.next
         for cand in (polished, polished3):
             if cand is not None and cand[0] > L:
                 L, low = cand[0], (0.0, cand[1])
@@ -304,4 +357,5 @@ def harmony_bracket(economy: Economy, lp: LinearProgram, x: np.ndarray, row_dual
         pick = nxt
     wt = _targets(economy)[2]
     scale = max(abs(U) if np.isfinite(U) else 0.0, abs(L), float(wt.sum()) * float(harmony(np.array([0.5]))[0]), 1e-300)
-    return Bracket(L, U, low[1], norm=scale)
+    dual = None if best is None or not np.isfinite(U) else harmony_row_dual(economy, lp, *best)
+    return Bracket(L, U, low[1], norm=scale, row_dual=dual)

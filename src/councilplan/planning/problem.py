@@ -2,15 +2,15 @@
 
 Columns: process levels ``x`` (block ``process``, bounded by capacities), then the
 objective's own variables (``scale`` ``t = s·max(d)`` for ``ray``, with ``max(d)``
-in ``lp.meta["ray_unit"]``, ``harmony`` ``z_i`` for
-``harmony``). Row blocks, all built as sparse stacks without Python loops over
+in ``lp.meta["ray_unit"]``; ``output`` ``y_i ≥ max(floor_i, 0)``, the net output of each
+targeted good, and ``harmony`` ``z_i`` for ``harmony``). Row blocks, all built as sparse stacks without Python loops over
 non-zeros:
 
 =============  ==========================================  ================
 block          rows                                        objective
 =============  ==========================================  ================
 ``goods``      ``(B - A) x - t d̂ ≥ 0``, ``d̂ = d/max d``     ray
-``goods``      ``(B - A) x ≥ max(floor, 0)``                harmony
+``goods``      ``(B - A) x - E_T y ≥ 0`` (others: floor)   harmony
 ``goods``      ``(B - A) x ≥ max(target, floor)``           min-labour
 ``floors``     ``(B - A)_F x ≥ floor_F`` (floor > 0)        ray
 ``harmony``    ``t_i z_i - b_k y_i ≤ t_i (a_k - b_k)`` ∀k   harmony
@@ -97,10 +97,17 @@ def define_ray(bb: BlockBuilder, economy: Economy, X: int) -> dict[str, float]:
 
 
 def define_harmony(bb: BlockBuilder, economy: Economy, X: int) -> None:
-    """``max Σ_i w_i z_i``: columns ``z_i`` (block ``harmony``, free) for goods with a target, rows
-    ``(B - A) x ≥ max(floor, 0)`` (``goods``) and ``t_i z_i - b_k y_i ≤ t_i (a_k - b_k)`` ∀ piece ``k``
-    (``harmony``, in units of the good, so that a solver's absolute row tolerance is one in the good's
-    own units, not in ``z``, where ``1/t_i`` would magnify it)."""
+    """``max Σ_i w_i z_i`` over the goods with a target, with their net outputs as columns of their own.
+
+    Columns ``y_i`` (block ``output``, ``y_i ≥ max(floor_i, 0)``) and ``z_i`` (block ``harmony``,
+    free); rows ``(B - A) x - E_T y ≥ 0`` on targeted goods and ``≥ max(floor, 0)`` on the others
+    (``goods``), and ``t_i z_i - b_k y_i ≤ t_i (a_k - b_k)`` for every piece ``k`` (``harmony``, in
+    units of the good, so that a solver's absolute row tolerance is one in the good's own units,
+    not in ``z``, where ``1/t_i`` would magnify it). Since ``h`` is nondecreasing this is the plan
+    with ``z_i ≤ h((n_i x - t_i)/t_i)``; the harmony rows have two entries each instead of a copy of
+    the good's row of ``B - A`` per piece (pdlp: 4,672 iterations instead of 25,872 on a planted
+    10^4-good economy). A targeted good's goods-row price is its marginal harmony ``Σ_k b_k η_ik``
+    plus the rent of its floor (the reduced cost of ``y_i``)."""
     net, goods = economy.net, economy.goods.index
     amount = economy.targets["amount"].to_numpy(dtype=float)
     floor = np.maximum(economy.targets["floor"].to_numpy(dtype=float), 0.0)
@@ -108,14 +115,18 @@ def define_harmony(bb: BlockBuilder, economy: Economy, X: int) -> None:
     if T.size == 0:
         raise PlanningInputError("the harmony objective needs targets: give targets.csv positive amounts")
     a, b = harmony_pieces()
+    Y = bb.cols("output", goods[T], lower=floor[T])
     Z = bb.cols("harmony", goods[T], lower=-np.inf, cost=-economy.targets["weight"].to_numpy(dtype=float)[T])
-    bb.matrix_rows("goods", goods, [(X, net)], lower=floor)
-    H_y = sp.vstack([-bk * net[T] for bk in b])
+    E_T = sp.csr_matrix((np.full(T.size, -1.0), (T, np.arange(T.size))), shape=(len(goods), T.size))
+    lower = floor.copy()
+    lower[T] = 0.0
+    bb.matrix_rows("goods", goods, [(X, net), (Y, E_T)], lower=lower)
+    H_y = sp.vstack([sp.diags(np.full(T.size, -bk), format="csr") for bk in b])
     H_z = sp.vstack([sp.diags(amount[T], format="csr")] * b.size)
     rhs = np.concatenate([amount[T] * (ak - bk) for ak, bk in zip(a, b, strict=True)])
     labels = pd.MultiIndex.from_arrays([np.tile(goods[T], b.size), np.repeat(np.arange(b.size), T.size)],
                                        names=["good", "piece"])
-    bb.matrix_rows("harmony", labels, [(X, H_y), (Z, H_z)], upper=rhs)
+    bb.matrix_rows("harmony", labels, [(Y, H_y), (Z, H_z)], upper=rhs)
 
 
 def define_goods(bb: BlockBuilder, economy: Economy, X: int) -> None:

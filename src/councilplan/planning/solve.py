@@ -85,15 +85,17 @@ def bracket_plan(economy: Economy, objective: Objective, lp: LinearProgram, back
     n = economy.n_processes
     x = res.x.copy()
     x[:n] = bracket.x
-    y = res.row_dual
+    y = res.row_dual if bracket.row_dual is None else bracket.row_dual  # the bound's prices
     if objective == "ray":
         x[n] = bracket.lower * float(lp.meta.get("ray_unit", 1.0))
-        y = res.row_dual if bracket.row_dual is None else bracket.row_dual
         what = "scale"
-    else:  # each good's harmony at the repaired plan
+    else:  # each targeted good's net output and harmony at the repaired plan
         T = np.flatnonzero(economy.targets["amount"].to_numpy(dtype=float) > 0)
         t = economy.targets["amount"].to_numpy(dtype=float)[T]
-        x[n:n + T.size] = harmony((economy.net @ bracket.x)[T] / t - 1.0)
+        out, z = lp.col_block("output"), lp.col_block("harmony")
+        assert out is not None and z is not None
+        x[out.slice] = (economy.net @ bracket.x)[T]
+        x[z.slice] = harmony(x[out.slice] / t - 1.0)
         what = "harmony"
     within = "within" if bracket.gap <= opts.tol else "NOT within"
     note = (f"{what} {bracket.lower:.10g} of a feasible plan, at most {bracket.upper:.10g} (dual bound): "
