@@ -40,27 +40,16 @@ import time
 
 
 def one(objective: str, n: int, solver: str, tol: float, highs_limit: float | None) -> dict[str, object]:
-    import numpy as np
-
     import councilplan as cp
+    from bracket import pair_seconds  # bench/bracket.py, beside this file
     from councilplan.planning.planted import planted_economy
-    from councilplan.planning.problem import build_problem
     from councilplan.solvers import SolveOptions
 
     t = time.perf_counter()
     pe = planted_economy(n, seed=5, binding="first" if objective == "min-labour" else "all")
     e = pe.harmony_economy() if objective == "harmony" else pe.economy
     gen = time.perf_counter() - t
-    K = build_problem(e, objective).K.tocsr()  # type: ignore[arg-type]
-    KT = K.T.tocsr()
-    xv, yv = np.ones(K.shape[1]), np.ones(K.shape[0])
-    pair = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        K @ xv
-        KT @ yv
-        pair = min(pair, time.perf_counter() - t)
-    del K, KT
+    pair = pair_seconds(e, objective)
 
     def value(p: cp.Plan) -> float:
         return float(p.scale if objective == "ray" else p.objective)  # type: ignore[arg-type]

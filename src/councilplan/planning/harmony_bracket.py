@@ -185,7 +185,8 @@ def polished_bound(economy: Economy, x: np.ndarray, pick: np.ndarray | None = No
     wv = np.zeros(a.size)
     wv[lim] = mu[:lim.size]
     nl = len(economy.labour_available)
-    U = harmony_bound(economy, np.minimum(p, _cap_all(economy)), q, wv[:nl], wv[nl:], ub)
+    bounded = (np.minimum(p, _cap_all(economy)), q, wv[:nl], wv[nl:])  # the prices U is of
+    U = harmony_bound(economy, *bounded, ub)
     plan = polished_plan(economy, x, pick, lam, gain @ mu, np.asarray(G.T @ mu).ravel())
     from councilplan.planning.polish import PolicyPlan, PolicyPrices, improve
 
@@ -195,7 +196,7 @@ def polished_bound(economy: Economy, x: np.ndarray, pick: np.ndarray | None = No
     none = np.zeros(0, dtype=np.int64)
     prices = PolicyPrices(pick, np.zeros(economy.n_goods, dtype=bool), p, q, wv[:nl], wv[nl:], gain @ mu, U)
     return PolishedBound(U, plan, improve(economy, prices, PolicyPlan(None, None, short, none)),
-                         (np.minimum(p, _cap_all(economy)), q, wv[:nl], wv[nl:]))
+                         bounded)
 
 
 def polished_plan(economy: Economy, x: np.ndarray, pick: np.ndarray, lam: np.ndarray, gain: np.ndarray,
