@@ -78,7 +78,7 @@ def test_a_profitable_process_nothing_bounds_makes_the_dual_bound_infinite() -> 
     assert ray_lower(e, np.zeros(e.n_processes))[0] == pytest.approx(0.0, abs=1e-12)
 
 
-@pytest.mark.parametrize("n", [10_000])
+@pytest.mark.parametrize("n", [10_000, 100_000])
 def test_pdlp_ray_plan_is_within_tol_of_the_planted_optimum(n: int) -> None:
     """Planted ray optimum s* = 1 (every labour kind binding): with tol 1e-4 the reported scale is
     that of a feasible plan and within 1e-4 of s*; the bounds hold s*."""

@@ -43,7 +43,7 @@ def input_hash(economy: Economy, objective: str, solver: str, options: SolveOpti
 #: tightenings of a first-order backend's tolerance (÷ 10 each, warm) to bring a ray's bracket within tol
 BRACKET_ROUNDS = 3
 #: the polish stops once the bracket is within this share of tol
-POLISH_SHARE = 1e-2
+POLISH_SHARE = 0.5
 
 
 def bracket_plan(economy: Economy, objective: Objective, lp: LinearProgram, backend: Solver, opts: SolveOptions,
