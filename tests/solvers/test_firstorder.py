@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import replace
 
 import pytest
@@ -149,7 +151,7 @@ def test_infeasible_economy_is_detected_not_timed_out() -> None:
 
 
 def test_threads_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
-    """COUNCILPLAN_THREADS overrides the load-average guess (bounded by the cores there are)."""
+    """COUNCILPLAN_THREADS overrides the measured guess (bounded by the cores there are)."""
     import os
 
     from councilplan.solvers._pdhg_kernels import idle_cores
@@ -160,3 +162,42 @@ def test_threads_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     assert idle_cores() == (os.cpu_count() or 1)
     monkeypatch.setenv("COUNCILPLAN_THREADS", "many")  # not a number: the guess
     assert 1 <= idle_cores() <= (os.cpu_count() or 1)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="measures busy cores on Linux's /proc/stat")
+def test_busy_cores_counts_other_processes_not_this_one() -> None:
+    """``_busy_cores`` sees a process spinning on a core, and not this process's own spinning thread
+    (which the load average would count for a minute: a 10^6-good economy's generation once sent
+    pdlp to one thread)."""
+    import subprocess
+    import sys
+    import threading
+
+    from councilplan.solvers._pdhg_kernels import _busy_cores
+
+    before = _busy_cores(0.2)
+    assert before is not None and 0.0 <= before <= (os.cpu_count() or 1)
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 5: pass"])
+    try:
+        time.sleep(0.3)
+        with_child = _busy_cores(0.3)
+    finally:
+        child.kill()
+        child.wait()
+    assert with_child is not None and with_child >= 0.6
+
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            pass
+
+    th = threading.Thread(target=spin)
+    th.start()
+    try:
+        time.sleep(0.1)
+        own = _busy_cores(0.3)  # the sleeping main thread releases the GIL: the spinner runs
+    finally:
+        stop.set()
+        th.join()
+    assert own is not None and own < with_child - 0.4

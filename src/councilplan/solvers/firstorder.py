@@ -340,7 +340,8 @@ class _PDHG:
                        message=f"{self.algorithm} PDHG {native} after {k} iterations ({restarts} restarts, "
                                f"{seconds:.2f}s)",
                        extra={"restarts": restarts, "steps": steps, "primal_weight": omega, "step_size": eta,
-                              "kernels": self.ops.name, "seconds": seconds, "algorithm": self.algorithm})
+                              "kernels": self.ops.name, "threads": getattr(self.ops, "threads", 1),
+                              "seconds": seconds, "algorithm": self.algorithm})
         if status in (Status.OPTIMAL, Status.INTERRUPTED, Status.ITERATION_LIMIT, Status.TIME_LIMIT):
             res.x = np.clip(xo, self.lp.col_lower, self.lp.col_upper)
             res.row_dual = yo
@@ -429,6 +430,7 @@ class _PDHG:
                 if k % self.check_every:
                     continue
                 # ---- convergence, restarts, infeasibility
+                ops.retune()
                 m_cur = self.measures(x, y, Kx, KTy)
                 m_avg = self.measures(*avg)
                 if self.restart_metric == "scaled":
@@ -535,6 +537,7 @@ class _PDHG:
                 j += 1
                 if not check:
                     continue
+                ops.retune()
                 mT = self.measures(xT, yT, KxT, KTyT)
                 stop = self.verdict(mT, zT, best, k, restarts, eta, omega, dx_, dy_, ray_hits)
                 if stop is not None:
