@@ -277,7 +277,7 @@ def _busy_cores(window: float = 0.03) -> float | None:
     return (os.cpu_count() or 1) * max(busy, 0.0) / (total1 - total0)
 
 
-def idle_cores() -> int:
+def idle_cores(measure: bool = True) -> int:
     """Cores not busy with other processes, at least 1: measured on ``/proc/stat`` now
     (:func:`_busy_cores`), else by the 1-minute load average.
 
@@ -287,6 +287,8 @@ def idle_cores() -> int:
     The load average alone misled: it reports late and counts this process's own
     earlier work (generating a 10^6-good economy left 1.07, so pdlp ran on one
     thread at 0.27 s per iteration against 0.13-0.18 s on two).
+    ``measure=False`` uses the load average alone (the Leontief kernels: at 10^6 goods their
+    substitution plan took 76 s on one thread and 85 s on two on a quiet machine).
     The environment variable ``COUNCILPLAN_THREADS`` overrides the guess. A measurement is
     reused for :data:`BUSY_FRESH` seconds (a polish runs many short solves).
     """
@@ -298,8 +300,10 @@ def idle_cores() -> int:
     if forced.isdigit() and int(forced) > 0:
         return min(int(forced), n)
     now = time.monotonic()
-    if now - _BUSY[0] < BUSY_FRESH:
-        busy: float | None = _BUSY[1]
+    if not measure:
+        busy: float | None = None
+    elif now - _BUSY[0] < BUSY_FRESH:
+        busy = _BUSY[1]
     else:
         busy = _busy_cores()
         _BUSY[:] = [time.monotonic(), busy]

@@ -388,7 +388,7 @@ def leontief_pair(A: Any, y: Any, l: Any, *, tol: float = 1e-9, method: Method |
         from councilplan.solvers._pdhg_kernels import idle_cores
 
         nb: Any = importlib.import_module("numba")
-        nthreads, before = max(1, int(threads or idle_cores())), nb.get_num_threads()
+        nthreads, before = max(1, int(threads or idle_cores(measure=False))), nb.get_num_threads()
         nb.set_num_threads(min(nthreads, nb.config.NUMBA_NUM_THREADS))
         core = lk.NumbaCore(M, rhs_y, rhs_l, dinv, nthreads)  # nthreads row blocks, even on fewer cores
     else:
