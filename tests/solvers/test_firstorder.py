@@ -180,11 +180,11 @@ def test_busy_cores_counts_other_processes_not_this_one() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 5: pass"])
     try:
         time.sleep(0.3)
-        with_child = _busy_cores(0.3)
+        with_child = max(_busy_cores(0.2) or 0.0 for _ in range(3))  # other load only adds
     finally:
         child.kill()
         child.wait()
-    assert with_child is not None and with_child >= 0.6
+    assert with_child >= 0.6
 
     stop = threading.Event()
 
@@ -196,8 +196,9 @@ def test_busy_cores_counts_other_processes_not_this_one() -> None:
     th.start()
     try:
         time.sleep(0.1)
-        own = _busy_cores(0.3)  # the sleeping main thread releases the GIL: the spinner runs
+        # the sleeping main thread releases the GIL, so the spinner runs; other load only adds
+        own = min(_busy_cores(0.2) or 0.0 for _ in range(3))
     finally:
         stop.set()
         th.join()
-    assert own is not None and own < with_child - 0.4
+    assert own < 0.5
