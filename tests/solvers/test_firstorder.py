@@ -152,8 +152,6 @@ def test_infeasible_economy_is_detected_not_timed_out() -> None:
 
 def test_threads_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     """COUNCILPLAN_THREADS overrides the measured guess (bounded by the cores there are)."""
-    import os
-
     from councilplan.solvers._pdhg_kernels import idle_cores
 
     monkeypatch.setenv("COUNCILPLAN_THREADS", "1")

@@ -11,6 +11,8 @@ Both compute the same thing; :func:`make_ops` picks numba when it is installed.
 from __future__ import annotations
 
 import importlib.util
+import os
+import time
 from typing import Any, Protocol
 
 import numpy as np
@@ -175,8 +177,6 @@ class NumbaOps:
         the cores, and 1.4-2× faster when they are free (10^5 goods: 3.1 against 5.5 ms per ``K x``;
         10^6: 0.13-0.18 s against 0.27 s per iteration); the load average tells neither reliably,
         since it reports late and counts this process's own earlier work."""
-        import time
-
         self._tuning = (nb, threads, time.perf_counter())
         if threads <= 1:
             nb.set_num_threads(1)
@@ -202,8 +202,6 @@ class NumbaOps:
         """Choose the thread count again (:func:`idle_cores`, then :meth:`calibrate`) when ``every``
         seconds have passed since the last time: a long solve outlives the load it started under.
         Nothing when the thread count was given (``threads`` of :func:`make_ops`)."""
-        import time
-
         if self._tuning is None or time.perf_counter() - self._tuning[2] < every:
             return
         nb = self._tuning[0]
@@ -255,8 +253,6 @@ def _busy_cores(window: float = 0.03) -> float | None:
     threads may still spin after a parallel region), times the cores. The load average instead
     reports late and counts this process's own work of the last minute. ``None`` where ``/proc``
     cannot be read."""
-    import os
-    import time
 
     def sample() -> tuple[float, float, float]:
         with open("/proc/stat") as f:
@@ -285,16 +281,14 @@ def idle_cores(measure: bool = True) -> int:
     cores are busy, two threads are several times slower than one (measured:
     15 ms against 74 ms per iteration at 10^4 goods under a load of 6 on 2 cores).
     The load average alone misled: it reports late and counts this process's own
-    earlier work (generating a 10^6-good economy left 1.07, so pdlp ran on one
-    thread at 0.27 s per iteration against 0.13-0.18 s on two).
+    earlier work (a 10^6-good ray's pdlp started at a load of 1.07, left by an earlier job and
+    the economy's generation, so it ran on one thread at 0.27 s per iteration against
+    0.13-0.18 s on two).
     ``measure=False`` uses the load average alone (the Leontief kernels: at 10^6 goods their
     substitution plan took 76 s on one thread and 85 s on two on a quiet machine).
     The environment variable ``COUNCILPLAN_THREADS`` overrides the guess. A measurement is
     reused for :data:`BUSY_FRESH` seconds (a polish runs many short solves).
     """
-    import os
-    import time
-
     n = os.cpu_count() or 1
     forced = os.environ.get("COUNCILPLAN_THREADS", "").strip()
     if forced.isdigit() and int(forced) > 0:
@@ -306,7 +300,7 @@ def idle_cores(measure: bool = True) -> int:
         busy = _BUSY[1]
     else:
         busy = _busy_cores()
-        _BUSY[:] = [time.monotonic(), busy]
+        _BUSY[:] = [now, busy]
     if busy is None:
         try:
             busy = os.getloadavg()[0]
