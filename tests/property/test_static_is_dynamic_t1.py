@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import councilplan as cp
@@ -42,6 +42,14 @@ def test_one_period_ray_is_the_static_ray(e: cp.Economy) -> None:
 @given(e=economies)
 def test_one_period_least_labour_is_the_static_least_labour(e: cp.Economy) -> None:
     static = cp.plan(e, "min-labour", with_values=False)
+    if static.optimal:
+        # not a knife edge: random_economy(3, seed=19) sets every labour limit to L x⁰ of a truncated
+        # Neumann series, so its "optimal" static plan overruns all three limits by 1e-8 to 3e-8, inside
+        # HiGHS' feasibility tolerance; the one-period LP, scaled differently, is reported infeasible
+        x = static.activity.to_numpy()
+        avail = e.labour_available.to_numpy()
+        over = np.asarray(e.L @ x).ravel() - avail
+        assume(bool((over[np.isfinite(avail)] <= 1e-12 * (1.0 + np.abs(avail[np.isfinite(avail)]))).all()))
     need = np.maximum(e.targets["amount"], e.targets["floor"])  # what static least labour must make
     one = DynamicEconomy.from_static(e.with_targets(e.targets.assign(floor=need)), 1)
     dynamic = plan_dynamic(one, {"kind": "linear", "terms": ["labour"], "sense": "min"})
